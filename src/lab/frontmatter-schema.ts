@@ -1,0 +1,88 @@
+/**
+ * The schema of a lab's front matter. It is the single source of truth: the TypeScript types,
+ * the validation messages and the published JSON Schema (schema/lab-frontmatter.json) all come
+ * from it.
+ */
+import { z } from 'zod';
+import { durationPattern } from '../core/duration.js';
+
+export const duration = z.string().regex(durationPattern, 'a duration like 30s, 5m or 1h');
+const labelMap = z.record(z.string(), z.string());
+const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.244.0.0/16');
+
+export const portMappingSchema = z.strictObject({
+  containerPort: z.int().min(1).max(65535),
+  hostPort: z.int().min(1).max(65535),
+  /** Host address to bind; kindlab defaults to 127.0.0.1 so nothing is exposed to the network. */
+  listenAddress: z.string().default('127.0.0.1'),
+  protocol: z.enum(['TCP', 'UDP', 'SCTP']).default('TCP'),
+});
+
+export const nodeSchema = z.strictObject({
+  role: z.enum(['control-plane', 'worker']),
+  /** Labels kind passes to the kubelet (no kubernetes.io/k8s.io prefixes: the kubelet refuses those). */
+  labels: labelMap.optional(),
+  /** Node roles applied after creation as node-role.kubernetes.io/<role>=true (kind cannot set them). */
+  roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).optional(),
+  portMappings: z.array(portMappingSchema).optional(),
+});
+
+export const clusterSchema = z
+  .strictObject({
+    /** Short name within the lab; omit for single-cluster labs. The kind cluster is kindlab-<lab>[-<name>]. */
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/).optional(),
+    /** Shorthand: N workers after one control-plane. Use `nodes` for labels, roles or port mappings. */
+    workers: z.int().min(0).max(8).optional(),
+    nodes: z.array(nodeSchema).min(1).optional(),
+    podSubnet: cidr.optional(),
+    serviceSubnet: cidr.optional(),
+    /** Environment variable holding this cluster's kubeconfig context name (e.g. CTX_CLUSTER1). */
+    contextVar: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+  })
+  .refine((c) => !(c.workers !== undefined && c.nodes !== undefined), 'use either `workers` or `nodes`, not both');
+
+const addonName = z.enum([
+  'cloud-provider-kind',
+  'metallb',
+  'ingress-nginx',
+  'gateway-api',
+  'istio',
+  'istio-addons',
+  'metrics-server',
+]);
+
+/** An addon is a name, or a one-key map from name to its settings. */
+export const addonSchema = z.union([
+  addonName,
+  z.record(addonName, z.record(z.string(), z.unknown())).refine((o) => Object.keys(o).length === 1, 'one addon per item'),
+]);
+
+export const frontMatterSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/, 'lower-case letters, digits and dashes'),
+  title: z.string().min(3),
+  summary: z.string().min(10),
+  source: z.strictObject({
+    title: z.string(),
+    url: z.url().optional(),
+    note: z.string().optional(),
+  }),
+  duration,
+  difficulty: z.enum(['beginner', 'intermediate', 'advanced']).default('intermediate'),
+  tags: z.array(z.string()).default([]),
+  requires: z.strictObject({
+    memoryGiB: z.number().positive(),
+    cpus: z.int().positive(),
+    diskGiB: z.number().positive().optional(),
+  }),
+  clusters: z.array(clusterSchema).min(1),
+  addons: z.array(addonSchema).default([]),
+  /** Extra environment for every command of the lab (values may use ${VAR}). */
+  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).default({}),
+  /** Images the manifests reference indirectly (e.g. from a release tarball) that prefetch must pull. */
+  images: z.array(z.string()).default([]),
+});
+
+export type FrontMatter = z.infer<typeof frontMatterSchema>;
+export type ClusterSpec = z.infer<typeof clusterSchema>;
+export type NodeSpec = z.infer<typeof nodeSchema>;
+export type AddonSpec = z.infer<typeof addonSchema>;
