@@ -25,15 +25,25 @@ export const comparison = z
   })
   .refine((c) => Object.values(c).some((v) => v !== undefined), 'give at least one of eq, gt, gte, lt, lte');
 
-/** An expected share: a number is judged statistically; bounds are judged as given. */
-export const share = z.union([z.number().min(0).max(1), z.strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })]);
+/**
+ * An expected share: a number is judged statistically (two-sided exact binomial test at the
+ * check's confidence; 0 and 1 are judged exactly); bounds are judged as given on the observed share.
+ */
+export const share = z.union([
+  z.number().min(0).max(1),
+  z
+    .strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })
+    .refine((b) => b.min !== undefined || b.max !== undefined, 'give min, max or both')
+    .refine((b) => b.min === undefined || b.max === undefined || b.min <= b.max, 'min must not exceed max'),
+]);
 
 const podRef = z.strictObject({
   namespace: z.string().default('default'),
-  /** Label selector; the first Running pod is used. */
+  /** Label selector; the first Running and Ready pod (by name) is used. */
   selector: selector.optional(),
   /** Or a workload such as deployment/fortio-deploy. */
   workload: z.string().regex(/^(deployment|daemonset|statefulset|pod)\/[a-z0-9.-]+$/i).optional(),
+  /** Default: the pod's kubectl.kubernetes.io/default-container, else its first container. */
   container: z.string().optional(),
 });
 
@@ -52,7 +62,7 @@ const requestFields = {
   /** Default: the cluster's control-plane node container. */
   from: vantage.optional(),
   url: z.string(),
-  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'HEAD']).default('GET'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
   headers: z.record(z.string(), z.string()).optional(),
   body: z.string().optional(),
   /** Log in first (Bookinfo: POST /login sets the session cookie that becomes the end-user header). */
@@ -61,10 +71,16 @@ const requestFields = {
     .optional(),
   /** Skip TLS verification (self-signed lab certificates). */
   insecure: z.boolean().default(false),
+  /**
+   * Connect to this IP address instead of resolving the URL's host name (curl --resolve): the
+   * Host header and the TLS server name stay the URL's host, e.g. https://bookinfo.lab.local via ${GATEWAY_IP}.
+   */
+  resolve: z.string().optional(),
   /** Per-request timeout. */
   requestTimeout: duration.default('10s'),
 };
 
+/** Omitted fields are not checked; an omitted `expect` means status 200. */
 const httpExpect = z.strictObject({
   status: z.union([z.int(), z.array(z.int())]).optional(),
   /** Regular expression the body must match. */
@@ -73,13 +89,18 @@ const httpExpect = z.strictObject({
   bodyNot: z.string().optional(),
   /** Header name → regular expression. */
   headers: z.record(z.string(), z.string()).optional(),
-  /** Dotted path in a JSON body → expected value (deep partial match). */
+  /** Dotted path in a JSON body ("" for the whole body) → expected value (deep partial match, /regex/ strings). */
   json: z.record(z.string(), z.unknown()).optional(),
+  /** The response must arrive within this time. */
+  maxTime: duration.optional(),
 });
 
 /** How each response of a sample is put in a class. */
 const classify = z.strictObject({
-  /** What to look at: the body, a header (header:<name>), a JSON field (json:<dotted.path>) or the status code. */
+  /**
+   * What to look at: the body, a header (header:<name>), a JSON field (json:<dotted.path>; a missing
+   * field reads as "") or the status code. Requests that got no response are never classified.
+   */
   source: z.string().regex(/^(body|status|header:.+|json:.+)$/).default('body'),
   /** Class name → regular expression matched against the source; the first matching class wins. */
   classes: z.record(z.string(), z.string()),
@@ -96,8 +117,13 @@ const resource = z.strictObject({
   selector: selector.optional(),
   /** With a selector: how many objects must match it. */
   count: z.union([z.int().min(0), comparison]).optional(),
-  /** Partial shape every selected object must match (maps: subset; lists: every expected item matches some item). */
+  /**
+   * Partial shape every selected object must match (maps: subset; lists: every expected item matches
+   * some item; scalars: equal by their text, so 20 matches "20"; "/regex/" strings match by pattern;
+   * null: the field must be absent).
+   */
   match: z.record(z.string(), z.unknown()).optional(),
+  /** The object (or every object matching the selector) must not exist. */
   absent: z.boolean().default(false),
 });
 
@@ -126,7 +152,9 @@ const nodes = z.strictObject({
 
 const sidecar = z.strictObject({
   namespace: z.string().default('default'),
+  /** Pods to inspect: a label selector, a workload (deployment/reviews-v1), or neither for every pod of the namespace. */
   selector: selector.optional(),
+  workload: z.string().regex(/^(deployment|daemonset|statefulset)\/[a-z0-9.-]+$/i).optional(),
   /** Expect the proxy (true) or expect no proxy (false). */
   present: z.boolean().default(true),
   /** Capabilities the istio-init container must add (e.g. NET_ADMIN, NET_RAW); [] means no init container (CNI). */
@@ -137,21 +165,29 @@ const http = z.strictObject({ ...requestFields, expect: httpExpect.default({ sta
 
 const traffic = z.strictObject({
   ...requestFields,
-  /** Number of requests; omitted: computed from `tolerance` and `confidence`. */
+  /** Number of requests; omitted: computed from `tolerance`, `confidence` and `power`. */
   requests: z.int().min(1).max(5000).optional(),
   classify,
-  /** Class name → expected share (0..1). Shares must add up to 1. 0 and 1 are judged exactly. */
-  expect: z.record(z.string(), z.number().min(0).max(1)),
-  /** Confidence level of the goodness-of-fit test. */
+  /**
+   * Class name → expected share (0..1). Shares must add up to 1. 0 and 1 are judged exactly; a
+   * response in no class counts against the check like a class expected at 0.
+   */
+  expect: z
+    .record(z.string(), z.number().min(0).max(1))
+    .refine((e) => Object.keys(e).length > 0, 'name at least one class')
+    .refine((e) => Math.abs(Object.values(e).reduce((a, b) => a + b, 0) - 1) < 1e-6, 'expected shares must add up to 1'),
+  /** Confidence level of the goodness-of-fit test (a correct split fails with probability 1 - confidence). */
   confidence: z.number().min(0.5).max(0.99999).default(0.999),
   /** Largest deviation of a share the sample size must be able to detect (used when requests is omitted). */
   tolerance: z.number().min(0.01).max(0.5).default(0.15),
+  /** Probability of detecting a share that is off by `tolerance` (used when requests is omitted). */
+  power: z.number().min(0.5).max(0.999).default(0.95),
 });
 
 const latency = z.strictObject({
   ...requestFields,
   requests: z.int().min(1).max(1000).default(20),
-  /** Responses slower than this count as slow. */
+  /** Responses slower than this count as slow (curl's time_total; a request that timed out counts as slow). */
   threshold: duration,
   /** Expected share of slow responses. */
   slowShare: share,
@@ -161,7 +197,7 @@ const latency = z.strictObject({
 const errors = z.strictObject({
   ...requestFields,
   requests: z.int().min(1).max(2000).default(100),
-  /** Status codes counted as errors. */
+  /** Status codes counted as errors. Requests that got no response count as errors too, unless `body` is given. */
   codes: z.array(z.int()).default([500, 502, 503, 504]),
   /** Optional regular expression an error body must match to count (e.g. "fault filter abort"). */
   body: z.string().optional(),
@@ -171,8 +207,9 @@ const errors = z.strictObject({
 });
 
 const envoyStat = z.strictObject({
+  /** The pod whose sidecar is read (the container defaults to istio-proxy). */
   pod: podRef,
-  /** Stat name or regular expression (values of all matching stats are summed). */
+  /** Exact stat name, or /regular expression/ (values of all matching stats are summed). No match fails the check. */
   stat: z.string(),
   expect: comparison,
 });
@@ -184,64 +221,97 @@ const load = z.strictObject({
   connections: z.int().min(1).max(64).default(1),
   requests: z.int().min(1).max(10000).default(100),
   qps: z.number().min(0).default(0),
-  /** Status code → expected count or share (share when the bound is between 0 and 1 and named share). */
-  codes: z.record(z.string(), comparison).optional(),
-  /** Status code → expected share of all calls. */
-  codeShares: z.record(z.string(), share).optional(),
+  /** Status code (fortio's -1 = socket error) → expected count of calls. */
+  codes: z.record(z.string().regex(/^-?\d+$/), comparison).optional(),
+  /** Status code → expected share of all calls (a number is judged by a binomial test at `confidence`). */
+  codeShares: z.record(z.string().regex(/^-?\d+$/), share).optional(),
+  confidence: z.number().min(0.5).max(0.99999).default(0.999),
 });
 
 const metrics = z.strictObject({
-  /** Prometheus service (default: prometheus:9090 in istio-system). */
+  /**
+   * Prometheus service (default: prometheus:9090 in istio-system). The query is sent with curl from
+   * `from` (default: the control-plane node) to the Service's cluster IP.
+   */
   prometheus: z
     .strictObject({ namespace: z.string().default('istio-system'), service: z.string().default('prometheus'), port: z.int().default(9090) })
     .default({ namespace: 'istio-system', service: 'prometheus', port: 9090 }),
+  from: vantage.optional(),
   query: z.string(),
   /** Expectation on the number of series returned. */
   series: comparison.optional(),
-  /** Expectation on the value of every series returned. */
+  /** Expectation on the value of every series returned (the last sample of a range vector); needs at least one series. */
   value: comparison.optional(),
 });
 
 const traces = z.strictObject({
   backend: z.enum(['jaeger', 'zipkin']).default('jaeger'),
-  /** Where the tracing API is served (default: service tracing in istio-system, port 80). */
+  /**
+   * Where the tracing API is served (default: service tracing in istio-system, port 80), reached with
+   * curl from `from` (default: the control-plane node) at the Service's cluster IP. basePath defaults
+   * to /jaeger for Jaeger (the Istio addon's UI base path) and to nothing for Zipkin.
+   */
   api: z
-    .strictObject({ namespace: z.string().default('istio-system'), service: z.string().default('tracing'), port: z.int().default(80) })
+    .strictObject({
+      namespace: z.string().default('istio-system'),
+      service: z.string().default('tracing'),
+      port: z.int().default(80),
+      basePath: z.string().optional(),
+    })
     .default({ namespace: 'istio-system', service: 'tracing', port: 80 }),
+  from: vantage.optional(),
+  /** Service whose traces are searched, as the backend names it (productpage.default). */
   service: z.string(),
-  /** Services that spans of a single trace must cover. */
+  /** Services that spans of a single trace must cover ("reviews" also matches "reviews.default"). */
   covers: z.array(z.string()).min(1),
   minSpans: z.int().min(1).optional(),
   lookback: duration.default('1h'),
+  limit: z.int().min(1).max(1000).default(50),
 });
 
-const certificate = z.strictObject({
-  /** host:port to handshake with (from the vantage point), or a file on a node. */
-  endpoint: z.string().optional(),
-  file: z.strictObject({ node: z.string(), path: z.string() }).optional(),
-  from: vantage.optional(),
-  serverName: z.string().optional(),
-  /** NotAfter must be later than this time: an ISO date, ${VAR}, or "stepStart" (the NotAfter seen when the step began). */
-  notAfterAfter: z.string().optional(),
-  /** NotAfter must be at least this far in the future. */
-  validFor: duration.optional(),
-  /** Subject alternative names that must be present. */
-  sans: z.array(z.string()).optional(),
-});
+/** A time to compare with: an ISO date, ${VAR}, or "stepStart" (the value a `check before` saw for the same certificate). */
+const certTime = z.string();
+
+const certificate = z
+  .strictObject({
+    /** host:port to handshake with (from `from`: default the control-plane node; "host" handshakes from kindlab itself). */
+    endpoint: z.string().regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d+$/i, 'host:port').optional(),
+    /** Or a PEM file in a node container (the first certificate in the file is read). */
+    file: z.strictObject({ node: z.string(), path: z.string() }).optional(),
+    from: vantage.optional(),
+    serverName: z.string().optional(),
+    /** NotAfter must be later than this time. */
+    notAfterAfter: certTime.optional(),
+    /** NotBefore must be later than this time (the certificate was re-issued). */
+    notBeforeAfter: certTime.optional(),
+    /** NotAfter must be at least this far in the future. */
+    validFor: duration.optional(),
+    /** Subject alternative names that must be present: "DNS:name", "IP:address", or a bare name matching either. */
+    sans: z.array(z.string()).optional(),
+    /** Regular expressions the subject / issuer (e.g. "CN=kube-apiserver") must match. */
+    subject: z.string().optional(),
+    issuer: z.string().optional(),
+  })
+  .refine((c) => (c.endpoint === undefined) !== (c.file === undefined), 'give either endpoint or file');
 
 const command = z.strictObject({
+  /**
+   * The script: bash with `set -euo pipefail` on the host (in the lab's environment), `sh -c` in a
+   * node or container. ${VAR} naming a lab variable is replaced; any other ${VAR} is left to the shell.
+   */
   run: z.string(),
   /** Where to run: the host (default, with the lab's environment), a node or a container. */
   on: z.union([z.literal('host'), z.strictObject({ node: z.string() }), z.strictObject({ container: z.string() })]).default('host'),
   exitCode: z.int().default(0),
+  /** Regular expressions stdout must match / must not match, and stderr must match. */
   stdout: z.string().optional(),
   stdoutNot: z.string().optional(),
   stderr: z.string().optional(),
 });
 
 const custom = z.strictObject({
-  /** Path of a .ts or .js module beside lab.md. */
-  module: z.string().regex(/\.(ts|js|mjs)$/),
+  /** Path of a .ts or .js module beside lab.md; it exports a CustomCheck (src/checks/types.ts). */
+  module: z.string().regex(/\.(ts|mts|js|mjs)$/),
   /** Exported function name (default: default). */
   export: z.string().default('default'),
   args: z.record(z.string(), z.unknown()).default({}),
@@ -275,9 +345,14 @@ export const commonCheckOptions = z.strictObject({
   timeout: duration.optional(),
   /** Pass only after this many consecutive successful attempts (for behaviour that settles). */
   consecutive: z.int().min(1).max(20).default(1),
+  /**
+   * Most attempts before giving up (default: until the timeout; traffic, latency, errors and load:
+   * 2, each a fresh sample, so that retrying cannot turn a statistical test into a lottery).
+   */
+  attempts: z.int().min(1).max(100).optional(),
   /** Which lab cluster (default: the first). */
   cluster: z.string().optional(),
-  /** Variable name → dotted path into the check's observed data, saved for later steps. */
+  /** Variable name → dotted path into the check's observed data (its `data`), saved for later steps. */
   capture: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).optional(),
   /** Shown when this check fails, after the step's own hints. */
   hint: z.string().optional(),

@@ -24,11 +24,20 @@ export interface CheckContext {
   vars: Record<string, string>;
   /** Directory of lab.md (custom check modules, manifests). */
   labDir: string;
-  /** Values observed by this step's `check before` blocks, keyed by check line (e.g. a certificate's NotAfter). */
+  /**
+   * Data observed by this step's `check before` checks (e.g. a certificate's NotAfter), keyed by
+   * check kind (the last such check of that kind) and by "line:<n>". `notAfterAfter: stepStart`
+   * compares with baseline.get('certificate').
+   */
   baseline: Map<string, unknown>;
   /** Time the current step began (ms since epoch). */
   stepStartedAt: number;
   signal?: AbortSignal;
+  /**
+   * The cluster a check targets (its `cluster` option). runCheck sets it and makes `kube()` without
+   * an argument return that cluster's client; unset means the first cluster.
+   */
+  cluster?: string;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'error';
@@ -55,11 +64,24 @@ export interface CheckResult {
   line: number;
 }
 
+/**
+ * How runCheck repeats attempts:
+ * - watch: attempt() waits on KubeClient.watch and returns once the condition holds or the deadline
+ *   aborts its signal; it is called again only after a watch error or to count consecutive passes;
+ * - poll: attempt() looks once; failures are retried with backoff until the deadline;
+ * - sample: attempt() draws a fresh statistical sample; retried at most `attempts` times (default 2).
+ */
+export type AttemptStrategy = 'watch' | 'poll' | 'sample';
+
 /** One implementation per kind in src/checks/kinds/<kind>.ts, loaded lazily by the registry. */
 export interface CheckImplementation<K extends CheckKind = CheckKind> {
   kind: K;
   /** Default timeout in ms when the check does not set one. */
   defaultTimeoutMs: number;
+  /** Default: poll. */
+  strategy?: AttemptStrategy;
+  /** A title for results produced before any attempt finished (errors, interrupts). */
+  describe?(spec: Extract<CheckSpec, { kind: K }>['spec']): string;
   /**
    * One attempt. Throwing means an error (e.g. API unreachable) and is retried like a failure until
    * the timeout. Implementations that can wait on a watch may block until the deadline in `signal`.
@@ -76,3 +98,22 @@ export interface AttemptOutcome {
   hint?: string;
   data?: unknown;
 }
+
+/**
+ * A lab's own check (kind `custom`): the default export (or the named `export`) of a module beside
+ * lab.md, e.g. labs/mesh-expansion/checks/vm-registered.ts:
+ *
+ *   import type { CustomCheck } from '../../../src/checks/types.js';
+ *   const check: CustomCheck<{ namespace: string }> = async (args, ctx) => {
+ *     const entries = await ctx.kube().list({ apiVersion: 'networking.istio.io/v1', kind: 'WorkloadEntry', namespace: args.namespace });
+ *     return { ok: entries.length > 0, title: 'VM registered', expected: 'a WorkloadEntry', found: `${entries.length} entries` };
+ *   };
+ *   export default check;
+ *
+ * It is called once per attempt and retried like a poll until the check's timeout; `ctx.signal`
+ * fires at the deadline. Throwing counts as an error (shown with its message).
+ */
+export type CustomCheck<Args = Record<string, unknown>> = (
+  args: Args,
+  ctx: CheckContext & { signal: AbortSignal },
+) => AttemptOutcome | Promise<AttemptOutcome>;

@@ -1,3 +1,137 @@
-export async function main(_argv: string[]): Promise<number> {
-  return 0;
+/**
+ * Entry point: global flags, a lazy command table, and the mapping from errors to exit codes.
+ * Only this module decides the exit code; commands return it. Command modules are imported only
+ * when that command runs, so `kindlab --help` and `kindlab list` start fast.
+ */
+import type { CommandDef } from 'citty';
+import { ExitCode, KindlabError, toMessage } from '../core/errors.js';
+import { createCli, kindlabVersion, type Cli } from './context.js';
+import { ansi } from './terminal.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument types
+export type Command = (cli: Cli) => CommandDef<any>;
+
+interface Entry {
+  summary: string;
+  load: () => Promise<{ default: Command }>;
+}
+
+/** Grouped for the help screen; order is the order a learner meets them. */
+export const commands: Record<string, Entry> = {
+  list: { summary: 'List the labs, with duration and what each needs', load: () => import('./commands/list.js') },
+  show: { summary: 'Show a lab as a document in the terminal', load: () => import('./commands/show.js') },
+  start: { summary: 'Bring a lab up and walk through it step by step (resumes)', load: () => import('./commands/start.js') },
+  check: { summary: "Verify the current step's checkpoints (from any terminal)", load: () => import('./commands/check.js') },
+  hint: { summary: 'Show the next hint for the current step', load: () => import('./commands/hint.js') },
+  solve: { summary: "Run the current step's solution, then check it", load: () => import('./commands/solve.js') },
+  reset: { summary: 'Undo a step (runs its cleanup) and make it current', load: () => import('./commands/reset.js') },
+  next: { summary: 'Move to the next step', load: () => import('./commands/next.js') },
+  back: { summary: 'Move to the previous step', load: () => import('./commands/back.js') },
+  status: { summary: 'Show progress through the current lab', load: () => import('./commands/status.js') },
+  run: { summary: 'Run a lab unattended: provision, every step, every check, teardown', load: () => import('./commands/run.js') },
+  down: { summary: 'Delete what kindlab created for a lab (or --all), and only that', load: () => import('./commands/down.js') },
+  open: { summary: 'Open a dashboard (kiali, grafana, prometheus, jaeger) on 127.0.0.1', load: () => import('./commands/open.js') },
+  validate: { summary: 'Check lab documents and their manifests and scripts', load: () => import('./commands/validate.js') },
+  doctor: { summary: 'Check this machine: Docker, memory, ports, tools, network', load: () => import('./commands/doctor.js') },
+};
+
+export function renderHelp(color: boolean): string {
+  const c = ansi(color);
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  return [
+    `${c.bold('kindlab')} ${kindlabVersion()} — Kubernetes and Istio tutorials as hands-on labs on local kind clusters`,
+    '',
+    `${c.bold('Usage:')} kindlab <command> [options]`,
+    '',
+    c.bold('Commands:'),
+    ...Object.entries(commands).map(([name, e]) => `  ${c.cyan(name.padEnd(width))}  ${e.summary}`),
+    '',
+    c.bold('Global options:'),
+    '  -h, --help     Show help (kindlab <command> --help for a command)',
+    '  -v, --verbose  Show stack traces and more detail on errors',
+    '  --no-color     Plain output (also NO_COLOR=1)',
+    '  --version      Print the version',
+    '',
+    `Exit codes: 0 success, 1 a checkpoint failed, 2 bad usage or lab file, 3 environment not ready.`,
+    '',
+  ].join('\n');
+}
+
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+function closest(name: string): string | undefined {
+  const names = Object.keys(commands);
+  return names.find((n) => n.startsWith(name)) ?? names.find((n) => name.startsWith(n.slice(0, 3)));
+}
+
+/** Returns the exit code; never throws and never calls process.exit. */
+export async function main(argv: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
+  const verbose = argv.includes('--verbose') || argv.includes('-v');
+  const noColor = argv.includes('--no-color');
+  const rest = argv.filter((a) => a !== '--verbose' && a !== '-v' && a !== '--no-color');
+  const cli = createCli({ verbose, noColor, env });
+  const wantsHelp = rest.includes('--help') || rest.includes('-h');
+  const name = rest.find((a) => !a.startsWith('-'));
+
+  try {
+    if (rest.includes('--version') && !name) {
+      cli.term.out(`${cli.version}\n`);
+      return ExitCode.ok;
+    }
+    if (!name) {
+      if (wantsHelp || rest.length === 0) {
+        cli.term.out(renderHelp(cli.term.color));
+        return ExitCode.ok;
+      }
+      throw new KindlabError('usage', `unexpected option ${rest[0]}`, { fix: 'Run `kindlab --help` for the commands.' });
+    }
+    const entry = commands[name];
+    if (!entry) {
+      const guess = closest(name);
+      throw new KindlabError('usage', `unknown command "${name}"`, {
+        fix: guess ? `Did you mean \`kindlab ${guess}\`? Run \`kindlab --help\` for all commands.` : 'Run `kindlab --help` for all commands.',
+      });
+    }
+    const { defineCommand, renderUsage, runCommand } = await import('citty');
+    const cmd = (await entry.load()).default(cli);
+    if (wantsHelp) {
+      const root = defineCommand({ meta: { name: 'kindlab', version: cli.version } });
+      const usage = await renderUsage(cmd, root);
+      cli.term.out((cli.term.color ? usage : stripAnsi(usage)) + '\n');
+      return ExitCode.ok;
+    }
+    const args = rest.slice(rest.indexOf(name) + 1);
+    const { result } = await runCommand(cmd, { rawArgs: args });
+    return typeof result === 'number' ? result : ExitCode.ok;
+  } catch (err) {
+    return reportError(cli, err);
+  }
+}
+
+function reportError(cli: Cli, err: unknown): number {
+  const c = ansi(cli.term.color);
+  if (err instanceof KindlabError) {
+    const lines = [`${c.red('error:')} ${err.message}`];
+    for (const d of err.details) lines.push(`  ${d}`);
+    if (err.fix) lines.push(err.fix);
+    if (cli.verbose && err.cause) lines.push(String((err.cause as Error).stack ?? err.cause));
+    cli.term.err(lines.join('\n') + '\n');
+    return err.exitCode;
+  }
+  const e = err as { name?: string; code?: string };
+  // citty's own argument errors (missing positional, unknown command) are usage mistakes.
+  if (e?.name === 'CLIError') {
+    cli.term.err(`${c.red('error:')} ${stripAnsi(toMessage(err))}\nRun the command with --help for its options.\n`);
+    return ExitCode.usage;
+  }
+  // Ctrl-C at a prompt: progress is saved after every change, so leaving here loses nothing.
+  if (e?.name === 'ExitPromptError' || e?.name === 'AbortPromptError') {
+    cli.term.err('\nStopped. Your progress is saved.\n');
+    return 130;
+  }
+  cli.term.err(`${c.red('internal error:')} ${toMessage(err)}\n`);
+  if (cli.verbose) cli.term.err(`${(err as Error)?.stack ?? ''}\n`);
+  else cli.term.err('This is a bug in kindlab. Run again with --verbose for the stack trace and report it.\n');
+  return ExitCode.internal;
 }

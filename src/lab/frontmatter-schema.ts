@@ -8,6 +8,7 @@ import { durationPattern } from '../core/duration.js';
 
 export const duration = z.string().regex(durationPattern, 'a duration like 30s, 5m or 1h');
 const labelMap = z.record(z.string(), z.string());
+const variableName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an upper-case variable name like GATEWAY_URL');
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.244.0.0/16');
 
 export const portMappingSchema = z.strictObject({
@@ -23,21 +24,21 @@ export const nodeSchema = z.strictObject({
   /** Labels kind passes to the kubelet (no kubernetes.io/k8s.io prefixes: the kubelet refuses those). */
   labels: labelMap.optional(),
   /** Node roles applied after creation as node-role.kubernetes.io/<role>=true (kind cannot set them). */
-  roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/)).optional(),
+  roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a role name like ingress (lower-case letters, digits, dashes)')).optional(),
   portMappings: z.array(portMappingSchema).optional(),
 });
 
 export const clusterSchema = z
   .strictObject({
     /** Short name within the lab; omit for single-cluster labs. The kind cluster is kindlab-<lab>[-<name>]. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/).optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, 'a short name like east (lower-case letters, digits, dashes; at most 16)').optional(),
     /** Shorthand: N workers after one control-plane. Use `nodes` for labels, roles or port mappings. */
     workers: z.int().min(0).max(8).optional(),
     nodes: z.array(nodeSchema).min(1).optional(),
     podSubnet: cidr.optional(),
     serviceSubnet: cidr.optional(),
     /** Environment variable holding this cluster's kubeconfig context name (e.g. CTX_CLUSTER1). */
-    contextVar: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+    contextVar: variableName.optional(),
   })
   .refine((c) => !(c.workers !== undefined && c.nodes !== undefined), 'use either `workers` or `nodes`, not both');
 
@@ -54,11 +55,12 @@ const addonName = z.enum([
 /** An addon is a name, or a one-key map from name to its settings. */
 export const addonSchema = z.union([
   addonName,
-  z.record(addonName, z.record(z.string(), z.unknown())).refine((o) => Object.keys(o).length === 1, 'one addon per item'),
+  // partialRecord: a record keyed by an enum would otherwise require every addon to be present.
+  z.partialRecord(addonName, z.record(z.string(), z.unknown())).refine((o) => Object.keys(o).length === 1, 'one addon per item'),
 ]);
 
 export const frontMatterSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/, 'lower-case letters, digits and dashes'),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/, '2 to 31 lower-case letters, digits and dashes, like canary-l4'),
   title: z.string().min(3),
   summary: z.string().min(10),
   source: z.strictObject({
@@ -77,9 +79,18 @@ export const frontMatterSchema = z.strictObject({
   clusters: z.array(clusterSchema).min(1),
   addons: z.array(addonSchema).default([]),
   /** Extra environment for every command of the lab (values may use ${VAR}). */
-  env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).default({}),
+  env: z.record(variableName, z.string()).default({}),
   /** Images the manifests reference indirectly (e.g. from a release tarball) that prefetch must pull. */
   images: z.array(z.string()).default([]),
+}).superRefine((fm, ctx) => {
+  // Several clusters are told apart by name (kind cluster names, `cluster:` in checks).
+  if (fm.clusters.length < 2) return;
+  const seen = new Set<string>();
+  fm.clusters.forEach((c, i) => {
+    if (c.name === undefined) ctx.addIssue({ code: 'custom', path: ['clusters', i], message: 'give every cluster a `name` when the lab has more than one' });
+    else if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `cluster name "${c.name}" is used twice` });
+    else seen.add(c.name);
+  });
 });
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;

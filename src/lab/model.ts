@@ -1,5 +1,6 @@
 /** The typed model of a lab document (labs/<id>/lab.md), produced by parseLab(). */
 import type { CheckSpec } from '../checks/schema.js';
+import type { LabIssue } from '../core/errors.js';
 import type { FrontMatter } from './frontmatter-schema.js';
 
 export interface CodeBlock {
@@ -22,6 +23,8 @@ export interface Step {
   commands: CodeBlock[];
   /** ```sh cleanup blocks: undo the step (used by `reset`). */
   cleanup: CodeBlock[];
+  /** ```sh norun blocks: shown to the learner, never run (kept for `kindlab validate`). */
+  norun?: CodeBlock[];
   /** ```check before blocks: run before the step's commands (baselines, captures). */
   before: CheckSpec[];
   /** ```check blocks: the step's checkpoints. */
@@ -39,4 +42,6 @@ export interface Lab {
   /** The Markdown before the first step (the introduction). */
   intro: string;
   steps: Step[];
+  /** Problems parseLab found that do not stop the lab from running (e.g. an unknown fence type). */
+  warnings?: LabIssue[];
 }

@@ -18,12 +18,16 @@ async function runWithZx(argv: string[], opts: RunOptions = {}): Promise<RunResu
       }, opts.timeoutMs)
     : undefined;
   opts.signal?.addEventListener('abort', () => (timedOut = true), { once: true });
+  // Node gives children socket pairs for stdio; Debian's bash treats a socket on stdin like an ssh
+  // session and sources ~/.bashrc when SHLVL is unset. A set SHLVL keeps user start-up files out.
+  const env = { ...(opts.env ?? process.env) };
+  env.SHLVL ??= '1';
   const shell = $({
     nothrow: true,
     quiet: true,
     verbose: false,
     cwd: opts.cwd,
-    env: (opts.env ?? process.env) as NodeJS.ProcessEnv,
+    env: env as NodeJS.ProcessEnv,
     input: opts.input,
     signal,
   });

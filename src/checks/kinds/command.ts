@@ -1,0 +1,57 @@
+/**
+ * command: the escape hatch — a script's exit code and output patterns. On the host it runs with
+ * the lab's environment (kubeconfig, pinned tools) in the lab folder; on a node or container with sh.
+ */
+import type { CheckSpecOf } from '../schema.js';
+import type { CheckImplementation } from '../types.js';
+import { excerpt, regex } from '../format.js';
+import { execAt, nodeContainer } from '../vantage.js';
+
+type Spec = CheckSpecOf<'command'>;
+
+function where(spec: Spec): string {
+  if (spec.on === 'host') return 'host';
+  return 'node' in spec.on ? `node ${spec.on.node}` : `container ${spec.on.container}`;
+}
+
+function describe(spec: Spec): string {
+  return `command on ${where(spec)}: ${excerpt(spec.run, 60)}`;
+}
+
+const command: CheckImplementation<'command'> = {
+  kind: 'command',
+  defaultTimeoutMs: 30_000,
+  strategy: 'poll',
+  describe,
+  async attempt(spec, ctx, signal) {
+    let r: { exitCode: number; stdout: string; stderr: string; timedOut?: boolean };
+    if (spec.on === 'host') {
+      r = await ctx.runner.runScript(spec.run, { env: ctx.env, cwd: ctx.labDir, signal });
+    } else {
+      const container = 'node' in spec.on ? nodeContainer(ctx, spec.on.node) : spec.on.container;
+      r = await execAt({ type: 'docker', container, label: container }, ['sh', '-c', spec.run], ctx, { signal });
+    }
+    const problems: string[] = [];
+    if (r.exitCode !== spec.exitCode) problems.push(`exit code ${r.exitCode}, expected ${spec.exitCode}`);
+    // Multi-line mode: ^ and $ match at line boundaries, as they would for grep.
+    if (spec.stdout !== undefined && !regex(spec.stdout, 'stdout', 'm').test(r.stdout)) problems.push(`stdout does not match /${spec.stdout}/`);
+    if (spec.stdoutNot !== undefined && regex(spec.stdoutNot, 'stdoutNot', 'm').test(r.stdout)) problems.push(`stdout matches /${spec.stdoutNot}/`);
+    if (spec.stderr !== undefined && !regex(spec.stderr, 'stderr', 'm').test(r.stderr)) problems.push(`stderr does not match /${spec.stderr}/`);
+    const expectedParts = [`exit code ${spec.exitCode}`];
+    if (spec.stdout !== undefined) expectedParts.push(`stdout matching /${spec.stdout}/`);
+    if (spec.stdoutNot !== undefined) expectedParts.push(`stdout not matching /${spec.stdoutNot}/`);
+    if (spec.stderr !== undefined) expectedParts.push(`stderr matching /${spec.stderr}/`);
+    const out = excerpt(r.stdout, 160);
+    const err = excerpt(r.stderr, 160);
+    return {
+      ok: problems.length === 0,
+      title: describe(spec),
+      expected: expectedParts.join(', '),
+      found: `exit ${r.exitCode}${r.timedOut ? ' (stopped: time limit)' : ''}${out ? `; stdout: ${out}` : ''}${err && (problems.length || !out) ? `; stderr: ${err}` : ''}`,
+      ...(problems.length ? { details: problems } : {}),
+      hint: `run it yourself${spec.on === 'host' ? '' : ` in ${where(spec)}`}: ${excerpt(spec.run, 200)}`,
+      data: { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr },
+    };
+  },
+};
+export default command;

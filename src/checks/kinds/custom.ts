@@ -1,0 +1,43 @@
+/**
+ * custom: a lab's own check, a typed function in a module beside lab.md (see CustomCheck in
+ * ../types.ts). TypeScript modules load as they are: Node 24 strips types natively. The module is
+ * imported on every attempt's first use only once per process (the import cache), so edits to it
+ * need a new kindlab run.
+ */
+import { isAbsolute, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CheckSpecOf } from '../schema.js';
+import type { CheckImplementation, CustomCheck } from '../types.js';
+import { CheckConfigError } from '../errors.js';
+
+type Spec = CheckSpecOf<'custom'>;
+
+async function loadCheck(spec: Spec, labDir: string): Promise<CustomCheck> {
+  const file = resolve(labDir, spec.module);
+  const rel = relative(labDir, file);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new CheckConfigError(`custom check module ${spec.module} is outside the lab folder`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`cannot load custom check ${spec.module}: ${(err as Error).message}`);
+  }
+  const fn = mod[spec.export];
+  if (typeof fn !== 'function') {
+    const exports = Object.keys(mod).join(', ') || 'none';
+    throw new CheckConfigError(`${spec.module} has no function export "${spec.export}" (exports: ${exports})`);
+  }
+  return fn as CustomCheck;
+}
+
+const custom: CheckImplementation<'custom'> = {
+  kind: 'custom',
+  defaultTimeoutMs: 60_000,
+  strategy: 'poll',
+  describe: (spec: Spec) => `custom check ${spec.module}${spec.export === 'default' ? '' : `#${spec.export}`}`,
+  async attempt(spec, ctx, signal) {
+    const check = await loadCheck(spec, ctx.labDir);
+    return await check(spec.args, { ...ctx, signal });
+  },
+};
+export default custom;

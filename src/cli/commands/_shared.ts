@@ -1,0 +1,102 @@
+/** Argument fragments and helpers shared by several commands. */
+import { KindlabError } from '../../core/errors.js';
+import type { Lab } from '../../lab/model.js';
+import { ProgressStore } from '../../engine/progress.js';
+import type { LabRuntime } from '../../engine/runtime.js';
+import { LabSession } from '../../engine/session.js';
+import type { ToolOverrides } from '../../platform/types.js';
+import type { Cli } from '../context.js';
+
+export const labOption = {
+  lab: { type: 'string', description: 'Lab id (default: the lab last started)', valueHint: 'id' },
+} as const;
+
+export const jsonOption = { json: { type: 'boolean', description: 'Print JSON on stdout' } } as const;
+
+export const versionOptions = {
+  istio: { type: 'string', description: 'Istio version to use instead of the pinned one', valueHint: '1.30.4' },
+  k8s: { type: 'string', description: 'Kubernetes version of the kind node image', valueHint: 'v1.34.11' },
+  kind: { type: 'string', description: 'kind version', valueHint: 'v0.33.0' },
+  kubectl: { type: 'string', description: 'kubectl version', valueHint: 'v1.35.8' },
+  helm: { type: 'string', description: 'helm version', valueHint: 'v3.19.0' },
+  'registry-mirror': {
+    type: 'string',
+    description: 'Pull images of a registry through a mirror (repeatable)',
+    valueHint: 'docker.io=https://mirror.example',
+  },
+  context: {
+    type: 'string',
+    description: 'Run against this existing kube context instead of creating clusters (asks before destructive steps)',
+    valueHint: 'name',
+  },
+} as const;
+
+export function overridesFrom(args: Record<string, unknown>): ToolOverrides {
+  const o: ToolOverrides = {};
+  for (const k of ['istio', 'k8s', 'kind', 'kubectl', 'helm'] as const) {
+    const v = args[k];
+    if (typeof v === 'string' && v) o[k] = v;
+  }
+  return o;
+}
+
+/** `--registry-mirror` may be given several times; citty keeps only the last, so read the raw args. */
+export function mirrorsFrom(rawArgs: string[]): Record<string, string> {
+  const mirrors: Record<string, string> = {};
+  for (let i = 0; i < rawArgs.length; i++) {
+    const a = rawArgs[i] as string;
+    const value = a === '--registry-mirror' ? rawArgs[++i] : a.startsWith('--registry-mirror=') ? a.slice('--registry-mirror='.length) : undefined;
+    if (value === undefined) continue;
+    const m = /^([a-z0-9.-]+(?::\d+)?)=(https?:\/\/\S+)$/i.exec(value);
+    if (!m) {
+      throw new KindlabError('usage', `--registry-mirror "${value}" is not of the form <registry>=<url>`, {
+        fix: 'Example: --registry-mirror docker.io=https://mirror.example.com',
+      });
+    }
+    mirrors[m[1] as string] = m[2] as string;
+  }
+  return mirrors;
+}
+
+export async function loadLab(id: string): Promise<Lab> {
+  const { findLab } = await import('../../lab/catalog.js');
+  return findLab(id);
+}
+
+/** The lab a one-shot command acts on: --lab, else the one last started. */
+export async function targetLabId(cli: Cli, lab: unknown): Promise<string> {
+  if (typeof lab === 'string' && lab) return lab;
+  const current = await cli.currentLab();
+  if (!current) {
+    throw new KindlabError('usage', 'no lab is in progress', { fix: 'Start one with `kindlab start <lab>` (see `kindlab list`), or name it with --lab.' });
+  }
+  return current;
+}
+
+/** Opens the session of a lab that `start` already provisioned, without creating anything. */
+export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession> {
+  const id = await targetLabId(cli, labArg);
+  const lab = await loadLab(id);
+  const store = new ProgressStore(cli.labDir(id));
+  const progress = await store.load();
+  if (!progress || !progress.provisioned) {
+    throw new KindlabError('usage', `lab "${id}" has not been started`, { fix: `Run \`kindlab start ${id}\` first.` });
+  }
+  const [deps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
+  const env = await platform.attach(lab, { stateDir: cli.labDir(id), overrides: {} });
+  const rt: LabRuntime = { lab, env, vars: {}, deps };
+  return new LabSession(rt, store, progress);
+}
+
+/** Parses a step argument (1-based number or step id) into an index. */
+export function stepArg(session: LabSession, step: unknown): number | undefined {
+  if (typeof step !== 'string' || !step) return undefined;
+  const lab = session.lab;
+  const n = /^\d+$/.test(step) ? Number(step) - 1 : lab.steps.findIndex((s) => s.id === step);
+  if (n < 0 || n >= lab.steps.length) {
+    throw new KindlabError('usage', `lab "${lab.meta.id}" has no step "${step}"`, {
+      fix: `Steps: ${lab.steps.map((s) => `${s.index} (${s.id})`).join(', ')}.`,
+    });
+  }
+  return n;
+}

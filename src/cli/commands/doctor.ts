@@ -1,0 +1,61 @@
+import { defineCommand } from 'citty';
+import { ExitCode } from '../../core/errors.js';
+import type { Command } from '../main.js';
+import { ansi } from '../terminal.js';
+import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
+
+/** Probes whose outcome depends on the lab (memory/CPUs, mapped ports); the rest run once. */
+const perLabProbes = new Set(['docker.resources', 'ports']);
+
+const command: Command = (cli) =>
+  defineCommand({
+    meta: { name: 'doctor', description: 'Check this machine for the labs: Docker, memory/CPUs, inotify, disk, ports, tools, registries, leftovers' },
+    args: {
+      labs: { type: 'positional', description: 'Lab ids to check the machine against (or --lab)', required: false },
+      lab: { type: 'string', description: 'A lab to check against (repeatable)', valueHint: 'id' },
+      all: { type: 'boolean', description: 'Check against every lab and say which this machine can run' },
+      ...jsonOption,
+      istio: versionOptions.istio,
+      k8s: versionOptions.k8s,
+      kind: versionOptions.kind,
+      kubectl: versionOptions.kubectl,
+      helm: versionOptions.helm,
+    },
+    async run({ args, rawArgs }) {
+      const { runDoctor, defaultProbes, blockingFindings, renderFindings } = await import('../../platform/doctor/index.js');
+      const { listLabs } = await import('../../lab/catalog.js');
+      const ids = new Set<string>(args._);
+      rawArgs.forEach((a, i) => {
+        if (a === '--lab' && rawArgs[i + 1]) ids.add(rawArgs[i + 1] as string);
+        else if (a.startsWith('--lab=')) ids.add(a.slice(6));
+      });
+      if (args.all) for (const l of await listLabs()) ids.add(l.id);
+      const deps = await cli.engineDeps();
+      const context = { runner: deps.runner, env: cli.env, paths: cli.paths };
+      const overrides = overridesFrom(args);
+      const general = await runDoctor({ context, overrides, probes: ids.size ? defaultProbes.filter((p) => !perLabProbes.has(p.id)) : defaultProbes });
+      const perLab: Array<{ lab: string; ready: boolean; findings: typeof general }> = [];
+      for (const id of ids) {
+        const lab = await loadLab(id);
+        const findings = await runDoctor({ lab: lab.meta, context, overrides, probes: defaultProbes.filter((p) => perLabProbes.has(p.id)) });
+        perLab.push({ lab: id, ready: blockingFindings([...general, ...findings]).length === 0, findings });
+      }
+      const ready = blockingFindings(general).length === 0 && perLab.every((l) => l.ready);
+      if (args.json) {
+        cli.term.out(JSON.stringify({ ready, findings: general, labs: perLab }, null, 2) + '\n');
+      } else {
+        const c = ansi(cli.term.color);
+        cli.term.out(renderFindings(general, { color: cli.term.color, json: false }));
+        for (const l of perLab) {
+          cli.term.out(`\n${c.bold(l.lab)}\n` + renderFindings(l.findings, { color: cli.term.color, json: false }));
+        }
+        if (perLab.length) {
+          const can = perLab.filter((l) => l.ready).map((l) => l.lab);
+          const cannot = perLab.filter((l) => !l.ready).map((l) => l.lab);
+          cli.term.out(`\nThis machine can run: ${can.length ? can.join(', ') : 'none of them'}${cannot.length ? `; not ready for: ${cannot.join(', ')}` : ''}\n`);
+        }
+      }
+      return ready ? ExitCode.ok : ExitCode.environment;
+    },
+  });
+export default command;

@@ -1,0 +1,152 @@
+/**
+ * Renders a lab cluster from front matter into a kind `Cluster` (kind.x-k8s.io/v1alpha4) config.
+ * Pure: the same input always gives the same YAML, which golden tests in fixtures/kind/ pin down.
+ * Field names follow kind's pkg/apis/config/v1alpha4/types.go.
+ */
+import { stringify } from 'yaml';
+import { KindlabError } from '../../core/errors.js';
+import type { ClusterSpec, NodeSpec } from '../../lab/frontmatter-schema.js';
+import { MAX_KIND_NAME, contextName, kindClusterName, nodeNames } from './names.js';
+import { nodeLabelProblem } from './node-labels.js';
+
+export const CERTS_DIR = '/etc/containerd/certs.d';
+
+/**
+ * Points containerd's CRI registry config at the hosts.toml directory. Node images from kind
+ * v0.27.0 on already do this (kind site/static/examples/kind-with-registry.sh: "the containerd
+ * config patch is not necessary with images from kind v0.27.0+"), so with the pinned images it is
+ * a no-op; it is kept whenever mirrors are configured so an older image picked with --k8s still
+ * honours them. It is the form kind's own docs use.
+ */
+export const REGISTRY_CONFIG_PATCH = `[plugins."io.containerd.grpc.v1.cri".registry]\n  config_path = "${CERTS_DIR}"`;
+
+export interface KindConfigInput {
+  labId: string;
+  cluster: ClusterSpec;
+  /** kindest/node:vX.Y.Z@sha256:..., set on every node. */
+  nodeImage: string;
+  /** True when registry mirrors will be written into the nodes. */
+  mirrors?: boolean;
+}
+
+export interface NodePlan {
+  role: 'control-plane' | 'worker';
+  /** Node (and container) name kind will give it. */
+  name: string;
+  /** Roles applied after creation as node-role.kubernetes.io/<role>=true. */
+  roles: string[];
+}
+
+export interface RenderedKindConfig {
+  kindName: string;
+  context: string;
+  nodes: NodePlan[];
+  /** The config as an object (what `yaml` holds). */
+  config: Record<string, unknown>;
+  yaml: string;
+}
+
+function configError(message: string): KindlabError {
+  return new KindlabError('lab-format', message);
+}
+
+/** `nodes:` when given, else one control-plane and `workers` workers. */
+export function expandNodes(cluster: ClusterSpec): NodeSpec[] {
+  if (cluster.nodes) return cluster.nodes;
+  const workers = cluster.workers ?? 0;
+  return [{ role: 'control-plane' }, ...Array.from({ length: workers }, () => ({ role: 'worker' as const }))];
+}
+
+function renderNode(node: NodeSpec, image: string, where: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: node.role, image };
+  if (node.labels && Object.keys(node.labels).length > 0) {
+    for (const key of Object.keys(node.labels)) {
+      const problem = nodeLabelProblem(key);
+      if (problem) throw configError(`${where}: ${problem}`);
+    }
+    out.labels = { ...node.labels };
+  }
+  if (node.portMappings && node.portMappings.length > 0) {
+    out.extraPortMappings = node.portMappings.map((p) => ({
+      containerPort: p.containerPort,
+      hostPort: p.hostPort,
+      // Loopback unless the lab says otherwise: a lab cluster should not be reachable from the network.
+      listenAddress: p.listenAddress ?? '127.0.0.1',
+      protocol: p.protocol ?? 'TCP',
+    }));
+  }
+  return out;
+}
+
+export function renderKindConfig(input: KindConfigInput): RenderedKindConfig {
+  const { labId, cluster, nodeImage } = input;
+  const kindName = kindClusterName(labId, cluster.name);
+  const where = cluster.name ? `cluster ${cluster.name}` : `lab ${labId}`;
+  if (kindName.length > MAX_KIND_NAME) {
+    throw configError(
+      `${where}: kind cluster name "${kindName}" is ${kindName.length} characters; kind allows ${MAX_KIND_NAME} (node host names get "-control-plane" appended). Shorten the lab id or the cluster name.`,
+    );
+  }
+  if (!/@sha256:[0-9a-f]{64}$/.test(nodeImage)) {
+    // kind: "You must use the @sha256 digest to guarantee an image built for this release".
+    throw new KindlabError('environment', `node image ${nodeImage} is not pinned by digest`);
+  }
+  const specs = expandNodes(cluster);
+  if (!specs.some((n) => n.role === 'control-plane')) {
+    throw configError(`${where}: a cluster needs at least one control-plane node`);
+  }
+  const names = nodeNames(
+    kindName,
+    specs.map((n) => n.role),
+  );
+  const nodes: NodePlan[] = specs.map((n, i) => ({ role: n.role, name: names[i] as string, roles: n.roles ?? [] }));
+
+  const config: Record<string, unknown> = {
+    kind: 'Cluster',
+    apiVersion: 'kind.x-k8s.io/v1alpha4',
+    name: kindName,
+    nodes: specs.map((n, i) => renderNode(n, nodeImage, `${where} node ${i + 1}`)),
+  };
+  const networking: Record<string, string> = {};
+  if (cluster.podSubnet) networking.podSubnet = cluster.podSubnet;
+  if (cluster.serviceSubnet) networking.serviceSubnet = cluster.serviceSubnet;
+  if (Object.keys(networking).length > 0) config.networking = networking;
+  if (input.mirrors) config.containerdConfigPatches = [REGISTRY_CONFIG_PATCH];
+
+  const header = `# kind cluster config generated by kindlab for lab ${labId}; regenerated on every start.\n`;
+  return {
+    kindName,
+    context: contextName(kindName),
+    nodes,
+    config,
+    yaml: header + stringify(config, { lineWidth: 0 }),
+  };
+}
+
+/**
+ * Renders every cluster of a lab. A lab with several clusters must name each one (the names become
+ * part of the kind cluster names and of the kubeconfig contexts), and names must be unique.
+ */
+export function renderLabClusters(
+  labId: string,
+  clusters: readonly ClusterSpec[],
+  nodeImage: string,
+  mirrors: boolean,
+): RenderedKindConfig[] {
+  if (clusters.length > 1) {
+    const unnamed = clusters.findIndex((c) => !c.name);
+    if (unnamed >= 0) throw configError(`lab ${labId}: cluster ${unnamed + 1} needs a name (a lab with several clusters must name each)`);
+  }
+  const seen = new Set<string>();
+  const seenVars = new Set<string>();
+  for (const c of clusters) {
+    const key = c.name ?? '';
+    if (seen.has(key)) throw configError(`lab ${labId}: two clusters are named "${key}"`);
+    seen.add(key);
+    if (c.contextVar) {
+      if (seenVars.has(c.contextVar)) throw configError(`lab ${labId}: two clusters use contextVar ${c.contextVar}`);
+      seenVars.add(c.contextVar);
+    }
+  }
+  return clusters.map((cluster) => renderKindConfig({ labId, cluster, nodeImage, mirrors }));
+}

@@ -1,0 +1,159 @@
+/**
+ * A small Kubernetes REST client for the fakes: plain HTTP(S) to the server of the kubeconfig
+ * context, discovery to map kubectl's resource names ("deploy", "deployments.apps", "vs") and
+ * manifests' apiVersion/kind to URLs, and Status errors printed the way kubectl prints them.
+ */
+
+export class ApiError extends Error {
+  constructor(status, httpCode) {
+    super(status?.message ?? `HTTP ${httpCode}`);
+    this.code = status?.code ?? httpCode;
+    this.reason = status?.reason ?? 'Unknown';
+    this.status = status;
+  }
+
+  /** "Error from server (NotFound): deployments.apps "x" not found" */
+  kubectlMessage() {
+    return `Error from server (${this.reason}): ${this.message}`;
+  }
+}
+
+/** Groups kubectl prefers when a short name is ambiguous (gateways: Gateway API before Istio). */
+const groupRank = (g) => (g === '' ? 0 : g.endsWith('.k8s.io') || !g.includes('.') ? 1 : 2);
+
+export class Kube {
+  constructor(access) {
+    this.server = access.server;
+    this.token = access.token;
+    this.namespace = access.namespace ?? 'default';
+    this.resources = undefined;
+    this.byGroupVersion = new Map();
+  }
+
+  async request(method, path, { query, body, contentType, text } = {}) {
+    const url = new URL(this.server + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    let res;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'application/json',
+          ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
+        },
+        ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+    } catch (e) {
+      throw new ApiError({ reason: 'ServiceUnavailable', message: `The connection to the server ${url.host} was refused - did you specify the right host or port? (${e.cause?.code ?? e.message})`, code: 503 }, 503);
+    }
+    const raw = await res.text();
+    if (!res.ok) {
+      let status;
+      try {
+        status = JSON.parse(raw);
+      } catch {
+        status = { message: raw || `HTTP ${res.status}`, code: res.status };
+      }
+      throw new ApiError(status, res.status);
+    }
+    if (text) return raw;
+    return raw ? JSON.parse(raw) : undefined;
+  }
+
+  /** The resources of one group version (cached), or [] when not served. */
+  async groupVersion(group, version) {
+    const key = `${group}/${version}`;
+    if (!this.byGroupVersion.has(key)) {
+      const path = group ? `/apis/${group}/${version}` : `/api/${version}`;
+      let list;
+      try {
+        list = await this.request('GET', path);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 404) list = { resources: [] };
+        else throw e;
+      }
+      const resources = (list.resources ?? [])
+        .filter((r) => !r.name.includes('/'))
+        .map((r) => ({
+          group,
+          version,
+          plural: r.name,
+          singular: r.singularName || r.kind.toLowerCase(),
+          kind: r.kind,
+          namespaced: r.namespaced,
+          shortNames: r.shortNames ?? [],
+          subresources: (list.resources ?? []).filter((s) => s.name.startsWith(`${r.name}/`)).map((s) => s.name.split('/')[1]),
+        }));
+      this.byGroupVersion.set(key, resources);
+    }
+    return this.byGroupVersion.get(key);
+  }
+
+  /** Every resource at its group's preferred version. */
+  async discover() {
+    if (this.resources) return this.resources;
+    const all = [...(await this.groupVersion('', 'v1'))];
+    const groups = await this.request('GET', '/apis');
+    for (const g of groups.groups ?? []) all.push(...(await this.groupVersion(g.name, g.preferredVersion.version)));
+    this.resources = all;
+    return all;
+  }
+
+  /** Resolves kubectl's spelling of a resource type: plural, singular, short name, Kind, or qualified with a group. */
+  async resourceFor(typeName) {
+    const lower = typeName.toLowerCase();
+    const all = await this.discover();
+    const [name, ...groupParts] = lower.split('.');
+    let groupFilter = groupParts.join('.');
+    let versionFilter;
+    // deployments.v1.apps
+    if (groupParts.length > 1 && /^v\d/.test(groupParts[0])) {
+      versionFilter = groupParts[0];
+      groupFilter = groupParts.slice(1).join('.');
+    }
+    const matches = all
+      .filter((r) => [r.plural, r.singular, r.kind.toLowerCase(), ...r.shortNames].includes(name))
+      .filter((r) => !groupParts.length || r.group === groupFilter)
+      .filter((r) => !versionFilter || r.version === versionFilter)
+      .sort((a, b) => groupRank(a.group) - groupRank(b.group));
+    if (matches.length === 0) {
+      const e = new Error(`error: the server doesn't have a resource type "${typeName}"`);
+      e.kubectl = true;
+      throw e;
+    }
+    return matches[0];
+  }
+
+  /** The resource of a manifest's apiVersion and kind, with kubectl's error when it is not served. */
+  async resourceForKind(apiVersion, kind, source = '') {
+    const slash = apiVersion.lastIndexOf('/');
+    const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+    const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+    const found = (await this.groupVersion(group, version)).find((r) => r.kind === kind);
+    if (!found) {
+      const e = new Error(
+        `error: resource mapping not found for name: "${source}" namespace: "" from "": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`,
+      );
+      e.kubectl = true;
+      throw e;
+    }
+    return found;
+  }
+
+  path(r, namespace, name, subresource) {
+    const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+    const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    return `${base}${ns}/${r.plural}${name ? `/${encodeURIComponent(name)}` : ''}${subresource ? `/${subresource}` : ''}`;
+  }
+
+  /** "deployment.apps/web", "pod/x": how kubectl names an object in its output. */
+  static displayName(r, name) {
+    return `${r.singular}${r.group ? `.${r.group}` : ''}/${name}`;
+  }
+
+  /** "deployments.apps": how the API names a resource in messages. */
+  static qualified(r) {
+    return `${r.plural}${r.group ? `.${r.group}` : ''}`;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Kubeconfig files as kubectl reads them: --kubeconfig, else every file in $KUBECONFIG (merged,
+ * first one wins), else ~/.kube/config; --context, else current-context. And writing a context the
+ * way kind does (merge into the file, make it current), or removing one.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { die } from './common.mjs';
+
+export const SIM_TOKEN = 'kindlab-sim-token';
+
+export function defaultKubeconfigPath() {
+  return join(process.env.HOME || homedir(), '.kube', 'config');
+}
+
+/** The files kubectl would read, in order. */
+export function kubeconfigFiles(explicit) {
+  if (typeof explicit === 'string' && explicit) return [explicit];
+  const env = (process.env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return env.length ? env : [defaultKubeconfigPath()];
+}
+
+/** The file a kubeconfig write goes to (kind: --kubeconfig, else the first $KUBECONFIG entry). */
+export function kubeconfigWriteTarget(explicit) {
+  return kubeconfigFiles(explicit)[0];
+}
+
+function readConfig(path) {
+  if (!existsSync(path)) return undefined;
+  return parse(readFileSync(path, 'utf8')) ?? {};
+}
+
+export function loadMerged(files) {
+  const merged = { clusters: [], contexts: [], users: [], 'current-context': undefined };
+  for (const file of files) {
+    const c = readConfig(file);
+    if (!c) continue;
+    for (const key of ['clusters', 'contexts', 'users']) {
+      for (const entry of c[key] ?? []) if (!merged[key].some((e) => e.name === entry.name)) merged[key].push(entry);
+    }
+    merged['current-context'] ??= c['current-context'] || undefined;
+  }
+  return merged;
+}
+
+/**
+ * Where a kubectl-like tool talks to: { context, server, token, namespace }. Exits like kubectl
+ * when the configuration is missing or the context unknown.
+ */
+export function resolveAccess(flags) {
+  const files = kubeconfigFiles(flags.get('--kubeconfig'));
+  const config = loadMerged(files);
+  const name = flags.get('--context') || config['current-context'];
+  if (!name) die('error: current-context is not set\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?', 1);
+  const ctx = config.contexts.find((c) => c.name === name);
+  if (!ctx) die(`error: context "${name}" does not exist`, 1);
+  const cluster = config.clusters.find((c) => c.name === ctx.context?.cluster)?.cluster;
+  if (!cluster?.server) die(`error: cluster "${ctx.context?.cluster}" has no server in ${files.join(', ')}`, 1);
+  const user = config.users.find((u) => u.name === ctx.context?.user)?.user ?? {};
+  const namespace = flags.get('-n', '--namespace') || ctx.context?.namespace || 'default';
+  return { context: name, server: String(cluster.server).replace(/\/+$/, ''), token: user.token ?? SIM_TOKEN, namespace, files, config };
+}
+
+/** A kubeconfig holding one context, as `kind get kubeconfig` prints it. */
+export function singleContextConfig(name, server) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name, user: { token: SIM_TOKEN } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+  };
+}
+
+export function writeFileEnsuringDir(path, text) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text, { mode: 0o600 });
+}
+
+/** Merges a context (cluster, user, context of the same name) into a kubeconfig file and makes it current. */
+export function mergeContext(path, name, server) {
+  const config = readConfig(path) ?? { apiVersion: 'v1', kind: 'Config', preferences: {} };
+  const one = singleContextConfig(name, server);
+  for (const key of ['clusters', 'users', 'contexts']) {
+    config[key] = [...(config[key] ?? []).filter((e) => e.name !== name), ...one[key]];
+  }
+  config['current-context'] = name;
+  writeFileEnsuringDir(path, stringify(config));
+}
+
+/** Removes a context (and its cluster and user) from a kubeconfig file, as `kind delete cluster` does. */
+export function removeContext(path, name) {
+  const config = readConfig(path);
+  if (!config) return;
+  for (const key of ['clusters', 'users', 'contexts']) config[key] = (config[key] ?? []).filter((e) => e.name !== name);
+  if (config['current-context'] === name) config['current-context'] = '';
+  writeFileEnsuringDir(path, stringify(config));
+}
+
+export function setCurrentContext(path, name) {
+  const config = readConfig(path) ?? {};
+  config['current-context'] = name;
+  writeFileEnsuringDir(path, stringify(config));
+}

@@ -1,0 +1,242 @@
+/**
+ * What the scheduler and the kubelet do to a pod, in one step: pick a node (nodeSelector and
+ * taints), give it an IP from the node's pod CIDR, and write a status. Tests choose a pod's fate
+ * (ready, crash looping, image pull failing, ...) to exercise failing checkpoints.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { KubeObject } from '../../src/core/seams.js';
+import { timestamp, type SimCluster } from './cluster.js';
+import { internalIp } from './nodes.js';
+import { matchesMap } from './selectors.js';
+
+export type PodFate = 'ready' | 'not-ready' | 'crash-loop' | 'image-pull-error' | 'unschedulable' | 'succeeded';
+
+/** Decides a pod's fate; undefined means 'ready'. */
+export type PodFateFn = (pod: KubeObject) => PodFate | undefined;
+
+interface Container {
+  name: string;
+  image?: string;
+}
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
+interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+/** A short stable hash of a pod template, like pod-template-hash / controller-revision-hash. */
+export function templateHash(template: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).digest();
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let out = '';
+  for (let i = 0; i < 10; i++) out += alphabet[digest[i]! % alphabet.length];
+  return out;
+}
+
+function tolerates(tolerations: Toleration[], taint: Taint): boolean {
+  return tolerations.some(
+    (t) =>
+      (t.effect === undefined || t.effect === '' || t.effect === taint.effect) &&
+      ((t.operator === 'Exists' && (t.key === undefined || t.key === '' || t.key === taint.key)) ||
+        (t.key === taint.key && (t.value ?? '') === (taint.value ?? ''))),
+  );
+}
+
+/** Nodes a pod spec may run on: Ready, matching its nodeSelector, tolerating NoSchedule/NoExecute taints. */
+export function eligibleNodes(cluster: SimCluster, podSpec: Record<string, unknown>): KubeObject[] {
+  const selector = podSpec.nodeSelector as Record<string, string> | undefined;
+  const tolerations = (podSpec.tolerations as Toleration[] | undefined) ?? [];
+  return cluster.list('v1', 'Node').filter((node) => {
+    if (!matchesMap(selector, node.metadata.labels)) return false;
+    if ((node.spec as { unschedulable?: boolean } | undefined)?.unschedulable) return false;
+    const taints = ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule');
+    return taints.every((t) => tolerates(tolerations, t));
+  });
+}
+
+const podIpCounters = new WeakMap<SimCluster, Map<string, number>>();
+
+function nextPodIp(cluster: SimCluster, node: KubeObject): string {
+  const counters = podIpCounters.get(cluster) ?? new Map<string, number>();
+  podIpCounters.set(cluster, counters);
+  const n = (counters.get(node.metadata.name) ?? 1) + 1;
+  counters.set(node.metadata.name, n);
+  const cidr = String((node.spec as { podCIDR?: string } | undefined)?.podCIDR ?? '10.244.0.0/24');
+  const prefix = cidr.split('.').slice(0, 3).join('.');
+  return `${prefix}.${n % 254}`;
+}
+
+/** Least-loaded eligible node, so replicas spread like the default scheduler spreads them. */
+function pickNode(cluster: SimCluster, pod: KubeObject): KubeObject | undefined {
+  const spec = (pod.spec ?? {}) as Record<string, unknown>;
+  const candidates = eligibleNodes(cluster, spec);
+  if (candidates.length === 0) return undefined;
+  const load = new Map<string, number>();
+  for (const p of cluster.list('v1', 'Pod')) {
+    const nodeName = (p.spec as { nodeName?: string } | undefined)?.nodeName;
+    if (nodeName) load.set(nodeName, (load.get(nodeName) ?? 0) + 1);
+  }
+  return [...candidates].sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0))[0];
+}
+
+function containerId(): string {
+  return `containerd://${randomBytes(32).toString('hex')}`;
+}
+
+/** "nginx:1.27" → "nginx@sha256:…": the image without its tag, pinned by a made-up digest. */
+function imageId(image: string | undefined): string {
+  const name = (image ?? 'unknown').split('@')[0]!;
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  const repo = colon > slash ? name.slice(0, colon) : name;
+  return `${repo}@sha256:${createHash('sha256').update(name).digest('hex')}`;
+}
+
+function containerStatus(c: Container, fate: PodFate, startedAt: string): Record<string, unknown> {
+  const base = { name: c.name, image: c.image, imageID: imageId(c.image), restartCount: 0 };
+  switch (fate) {
+    case 'crash-loop':
+      return {
+        ...base,
+        containerID: containerId(),
+        ready: false,
+        started: false,
+        restartCount: 4,
+        state: { waiting: { reason: 'CrashLoopBackOff', message: `back-off 1m20s restarting failed container=${c.name}` } },
+        lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt, finishedAt: startedAt } },
+      };
+    case 'image-pull-error':
+      return {
+        ...base,
+        imageID: '',
+        ready: false,
+        started: false,
+        state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.image}"` } },
+      };
+    case 'succeeded':
+      return {
+        ...base,
+        containerID: containerId(),
+        ready: false,
+        started: false,
+        state: { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } },
+      };
+    default:
+      return { ...base, containerID: containerId(), ready: fate === 'ready', started: true, state: { running: { startedAt } } };
+  }
+}
+
+function cond(type: string, ok: boolean, now: string, reason?: string) {
+  return { type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: now, ...(reason && !ok ? { reason } : {}) };
+}
+
+/** Schedules a pod and writes the status its fate implies. Returns the updated pod. */
+export function startPod(cluster: SimCluster, pod: KubeObject, fateOf?: PodFateFn): KubeObject {
+  const fate = fateOf?.(pod) ?? 'ready';
+  const now = timestamp();
+  // DaemonSet pods come with their node; others are scheduled here.
+  const preset = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  const node = fate === 'unschedulable' ? undefined : preset ? cluster.get('v1', 'Node', preset) : pickNode(cluster, pod);
+  if (!node) {
+    const nodes = cluster.list('v1', 'Node').length;
+    return cluster.updateStatus({
+      ...pod,
+      status: {
+        phase: 'Pending',
+        qosClass: 'BestEffort',
+        conditions: [
+          {
+            ...cond('PodScheduled', false, now, 'Unschedulable'),
+            message: `0/${nodes} nodes are available: ${nodes} node(s) didn't match Pod's node affinity/selector.`,
+          },
+        ],
+      },
+    });
+  }
+  let current = pod;
+  if ((pod.spec as { nodeName?: string } | undefined)?.nodeName !== node.metadata.name) {
+    current = cluster.replace({ ...pod, spec: { ...(pod.spec as object), nodeName: node.metadata.name } });
+  }
+  const spec = current.spec as { containers?: Container[]; initContainers?: Container[]; hostNetwork?: boolean };
+  const podIp = spec.hostNetwork ? internalIp(node) : nextPodIp(cluster, node);
+  const ready = fate === 'ready';
+  const phase = fate === 'image-pull-error' ? 'Pending' : fate === 'succeeded' ? 'Succeeded' : 'Running';
+  return cluster.updateStatus({
+    ...current,
+    status: {
+      phase,
+      qosClass: 'BestEffort',
+      hostIP: internalIp(node),
+      hostIPs: [{ ip: internalIp(node) }],
+      podIP: podIp,
+      podIPs: [{ ip: podIp }],
+      startTime: now,
+      conditions: [
+        cond('PodReadyToStartContainers', true, now),
+        cond('Initialized', true, now),
+        cond('Ready', ready, now, 'ContainersNotReady'),
+        cond('ContainersReady', ready, now, 'ContainersNotReady'),
+        cond('PodScheduled', true, now),
+      ],
+      ...(spec.initContainers?.length
+        ? { initContainerStatuses: spec.initContainers.map((c) => containerStatus(c, 'succeeded', now)) }
+        : {}),
+      containerStatuses: (spec.containers ?? []).map((c) => containerStatus(c, fate, now)),
+    },
+  });
+}
+
+export function isPodReady(pod: KubeObject): boolean {
+  const conditions = (pod.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
+  return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** The controller that owns an object (ownerReferences with controller: true). */
+export function controllerOf(obj: KubeObject): { kind: string; name: string; uid: string } | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller) ?? undefined;
+}
+
+export function ownerRef(owner: KubeObject) {
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** Creates (unscheduled) a pod from a workload's template. */
+export function createPodFromTemplate(
+  cluster: SimCluster,
+  owner: KubeObject,
+  name: string,
+  extraLabels: Record<string, string>,
+  extra: { nodeName?: string; hostname?: string; subdomain?: string } = {},
+): KubeObject {
+  const template = ((owner.spec as { template?: { metadata?: KubeObject['metadata']; spec?: Record<string, unknown> } }).template ?? {});
+  return cluster.create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: owner.metadata.namespace,
+      labels: { ...template.metadata?.labels, ...extraLabels },
+      ...(template.metadata?.annotations ? { annotations: template.metadata.annotations } : {}),
+      ownerReferences: [ownerRef(owner)],
+    },
+    spec: {
+      ...structuredClone(template.spec ?? {}),
+      ...(extra.nodeName ? { nodeName: extra.nodeName } : {}),
+      ...(extra.hostname ? { hostname: extra.hostname } : {}),
+      ...(extra.subdomain ? { subdomain: extra.subdomain } : {}),
+    },
+  });
+}
