@@ -60,9 +60,12 @@ export function renderHelp(color: boolean): string {
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 
-function closest(name: string): string | undefined {
+/** Commands a typo probably meant: prefixes first, then anything within two edits. */
+async function closest(name: string): Promise<string[]> {
+  const { distance } = await import('fastest-levenshtein');
   const names = Object.keys(commands);
-  return names.find((n) => n.startsWith(name)) ?? names.find((n) => name.startsWith(n.slice(0, 3)));
+  const prefixed = names.filter((n) => n.startsWith(name));
+  return prefixed.length ? prefixed : names.filter((n) => distance(name, n) <= 2);
 }
 
 /** Returns the exit code; never throws and never calls process.exit. */
@@ -88,9 +91,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
     }
     const entry = commands[name];
     if (!entry) {
-      const guess = closest(name);
+      const guesses = (await closest(name)).map((g) => `\`kindlab ${g}\``);
       throw new KindlabError('usage', `unknown command "${name}"`, {
-        fix: guess ? `Did you mean \`kindlab ${guess}\`? Run \`kindlab --help\` for all commands.` : 'Run `kindlab --help` for all commands.',
+        fix: guesses.length ? `Did you mean ${guesses.join(' or ')}? Run \`kindlab --help\` for all commands.` : 'Run `kindlab --help` for all commands.',
       });
     }
     const { defineCommand, renderUsage, runCommand } = await import('citty');

@@ -138,16 +138,15 @@ export async function findLab(idOrPath: string, opts: CatalogOptions = {}): Prom
 type SummaryResult = LabSummary | { line: number; message: string };
 
 async function readSummary(file: string, origin: LabSummary['origin']): Promise<SummaryResult> {
-  const text = readFileSync(file, 'utf8');
-  // Only the front matter matters here: skip normalizing the (much longer) body.
-  const end = text.indexOf('\n---', 4);
-  const split = splitFrontMatter(normalizeNewlines(end === -1 ? text : text.slice(0, text.indexOf('\n', end + 4) + 1 || undefined)));
+  const split = splitFrontMatter(readFileSync(file, 'utf8'));
   if (!split.ok) return split;
-  let data = parseSimpleYaml(split.doc.yaml);
+  // Only the front matter is read here, so only it is normalized, not the much longer body.
+  const yaml = normalizeNewlines(split.doc.yaml);
+  let data = parseSimpleYaml(yaml);
   if (data === undefined) {
     try {
       const { parse } = await import('yaml');
-      data = parse(split.doc.yaml);
+      data = parse(yaml);
     } catch (err) {
       return { line: split.doc.yamlLine, message: `front matter: invalid YAML (${(err as Error).message.split('\n')[0]})` };
     }

@@ -21,10 +21,11 @@ export function normalizeNewlines(text: string): string {
   return text.replace(/\r\n?/g, '\n');
 }
 
-const openRe = /^---[ \t]*$/;
-const closeRe = /^(---|\.\.\.)[ \t]*$/;
+// \r allowed: `kindlab list` splits files without normalizing their (long) bodies first.
+const openRe = /^---[ \t]*\r?$/;
+const closeRe = /^(---|\.\.\.)[ \t]*\r?$/;
 
-/** Expects normalized newlines (see normalizeNewlines). */
+/** Lines may end in \r\n; the parts keep them (see normalizeNewlines). */
 export function splitFrontMatter(text: string): SplitResult {
   // A byte-order mark is invisible in editors; it must not hide the opening line.
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;

@@ -51,7 +51,7 @@ export async function validateLabs(labs: readonly Lab[], opts: ValidateOptions =
         issues.error(step.line, `step "${step.id}" has no checkpoint: add a \`\`\`check block that shows the step worked`);
       }
     }
-    checkCustomModules(lab, issues);
+    checkReferences(lab, issues);
     checkVariables(lab, issues);
     const runnable = lab.steps.flatMap((s) => [...s.commands, ...s.cleanup]);
     extra.push(...(await checkFiles(lab, runnable, opts.repoDir ?? collectionRoot(lab.dir), issues)));
@@ -95,12 +95,18 @@ function lineOfField(file: string, field: string): number {
   }
 }
 
-function checkCustomModules(lab: Lab, issues: IssueList): void {
+/** What a check names outside itself: a custom module beside lab.md, a cluster of the lab. */
+function checkReferences(lab: Lab, issues: IssueList): void {
+  const clusters = lab.meta.clusters.flatMap((c) => (c.name ? [c.name] : []));
   for (const step of lab.steps) {
     for (const check of [...step.before, ...step.checks]) {
-      if (check.kind !== 'custom') continue;
-      if (!existsSync(resolve(lab.dir, check.spec.module))) {
+      if (check.kind === 'custom' && !existsSync(resolve(lab.dir, check.spec.module))) {
         issues.error(check.line, `check "custom": module ${check.spec.module} not found beside lab.md`);
+      }
+      const cluster = check.options.cluster;
+      if (cluster !== undefined && !cluster.includes('${') && !clusters.includes(cluster)) {
+        const known = clusters.length ? `the lab's clusters are ${clusters.join(', ')}` : 'the lab has one cluster without a name';
+        issues.error(check.line, `check "${check.kind}": cluster "${cluster}" is not a cluster of this lab (${known})`);
       }
     }
   }

@@ -72,6 +72,13 @@ describe('listLabs', () => {
     writeFileSync(join(dir, 'lab.md'), text);
     expect((await listLabs(only(dir)))[0]).toMatchObject({ id: 'folded', summary: 'Folded over two lines.' });
   });
+
+  it('reads files with Windows line endings', async () => {
+    const dir = join(temp, 'crlf');
+    cpSync(join(fixtures, 'valid-minimal'), dir, { recursive: true });
+    writeFileSync(join(dir, 'lab.md'), readFileSync(join(dir, 'lab.md'), 'utf8').replace('id: valid-minimal', 'id: crlf').replace(/\n/g, '\r\n'));
+    expect((await listLabs(only(dir)))[0]).toMatchObject({ id: 'crlf', title: 'Minimal lab', requires: { memoryGiB: 1, cpus: 1 } });
+  });
 });
 
 describe('findLab', () => {

@@ -135,12 +135,18 @@ describe('validateLab content checks', () => {
     ]);
   });
 
-  it('checks that custom check modules exist and that the id matches the folder', async () => {
-    const lab = await tempLab('custom', '\n## S\n\n```check\n- custom: { module: check.ts }\n- custom: { module: present.ts }\n```\n', { 'labs/other-name/present.ts': '' }, 'other-name');
+  it('checks custom modules, cluster names, and that the id matches the folder', async () => {
+    const lab = await tempLab(
+      'custom',
+      '\n## S\n\n```check\n- custom: { module: check.ts }\n- custom: { module: present.ts }\n- nodes: {}\n  cluster: east\n```\n',
+      { 'labs/other-name/present.ts': '' },
+      'other-name',
+    );
     const renamed = { ...lab, meta: { ...lab.meta, id: 'renamed' } };
     expect(brief(await validateLab(renamed, { runner: clean() }))).toEqual([
       ['error', 2, 'id "renamed" differs from the lab\'s folder name "other-name": rename one of them'],
       ['error', body + 4, 'check "custom": module check.ts not found beside lab.md'],
+      ['error', body + 6, 'check "nodes": cluster "east" is not a cluster of this lab (the lab has one cluster without a name)'],
     ]);
   });
 

@@ -1,8 +1,8 @@
 /**
  * custom: a lab's own check, a typed function in a module beside lab.md (see CustomCheck in
- * ../types.ts). TypeScript modules load as they are: Node 24 strips types natively. The module is
- * imported on every attempt's first use only once per process (the import cache), so edits to it
- * need a new kindlab run.
+ * ../types.ts). TypeScript modules load as they are: Node 24 strips types natively (so a module may
+ * use only erasable TypeScript: type annotations and `import type`, no enums or namespaces). Node
+ * caches the import, so edits to the module take effect on the next kindlab run.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +24,7 @@ async function loadCheck(spec: Spec, labDir: string): Promise<CustomCheck> {
   }
   const fn = mod[spec.export];
   if (typeof fn !== 'function') {
-    const exports = Object.keys(mod).join(', ') || 'none';
+    const exports = Object.keys(mod).sort().join(', ') || 'none';
     throw new CheckConfigError(`${spec.module} has no function export "${spec.export}" (exports: ${exports})`);
   }
   return fn as CustomCheck;

@@ -5,6 +5,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setTimeout as sleepMs } from 'node:timers/promises';
 
 /** Environment variables worth recording besides KUBECONFIG. */
 const RECORDED_ENV = /^(KUBECONFIG|ISTIO_HOME|DOCKER_HOST|KIND_EXPERIMENTAL_PROVIDER|KIND_CLUSTER_NAME|HTTPS?_PROXY|NO_PROXY|CTX_.*)$/;
@@ -208,13 +209,13 @@ export function parseDuration(text, fallbackMs) {
   return ms || fallbackMs;
 }
 
-export const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+export const delay = (ms) => sleepMs(ms);
 
 /** JSON request to the sim's control endpoints (/_sim/...). */
 export async function simControl(method, path, body) {
   const base = process.env.KINDLAB_SIM_URL;
   if (!base) die('fake: KINDLAB_SIM_URL is not set (run under the sim harness)', 2);
-  const res = await fetch(`${base}${path}`, {
+  const res = await globalThis.fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -109,9 +109,9 @@ function parseFilter(text) {
     const [actual] = evaluate(path, [v]);
     switch (op) {
       case '==':
-        return actual == expected; // eslint-disable-line eqeqeq -- "3" == 3, as kubectl compares
+        return actual == expected; // loose on purpose: "3" == 3, as kubectl compares
       case '!=':
-        return actual != expected; // eslint-disable-line eqeqeq
+        return actual != expected;
       case '<':
         return actual < expected;
       case '>':

@@ -35,7 +35,7 @@ export class Kube {
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     let res;
     try {
-      res = await fetch(url, {
+      res = await globalThis.fetch(url, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
