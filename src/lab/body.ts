@@ -49,7 +49,7 @@ export function parseBody(body: string, bodyLine: number, issues: IssueList): Bo
       drafts.push(startStep(token as Tokens.Heading, line, drafts.length + 1, ids, issues));
     } else if (!current) {
       introToken(token, line, issues);
-      introParts.push(trimEnd(token.raw));
+      introParts.push(trimEnd(token.type === 'code' ? plainFence(token.raw) : token.raw));
     } else {
       stepToken(current, token, line, issues);
     }
@@ -130,8 +130,7 @@ function stepToken(draft: Draft, token: Token, line: number, issues: IssueList):
         return;
       case 'norun':
         (step.norun ??= []).push(block);
-        // The learner's renderer gets a plain language name, not our run options.
-        parts.push(trimEnd(code.raw.replace(/^(\s*(?:`{3,}|~{3,}))\s*(\S*)[^\n]*/, '$1$2')));
+        parts.push(trimEnd(plainFence(code.raw)));
         return;
       case 'checks':
       case 'before': {
@@ -213,6 +212,9 @@ export function hintsOf(raw: string): string[] {
 }
 
 const trimEnd = (s: string) => s.replace(/\s+$/, '');
+
+/** "```sh norun" → "```sh": the learner's renderer gets a plain language name, not run options. */
+const plainFence = (raw: string) => raw.replace(/^(\s*(?:`{3,}|~{3,}))\s*(\S*)[^\n]*/, '$1$2');
 
 function countNewlines(text: string, end: number): number {
   let n = 0;

@@ -2,8 +2,8 @@
  * Finding labs: the package's own labs/ directory plus the directories in $KINDLAB_LABS_PATH.
  *
  * `listLabs` backs `kindlab list`, which must start fast, so this module reads only front matter
- * and imports neither zod nor marked; the full parser is loaded when one lab is opened, and even
- * the `yaml` package only when the front matter is beyond the simple subset (see simple-yaml.ts).
+ * and imports neither zod nor marked; the full parser is loaded when one lab is opened, and the
+ * `yaml` package only for a lab.md that changed since the last listing (see summary-cache.ts).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
@@ -12,7 +12,7 @@ import { normalizeNewlines, splitFrontMatter } from './front-matter.js';
 import { displayPath } from './issues.js';
 import { builtinLabsDir } from './locations.js';
 import type { Lab } from './model.js';
-import { parseSimpleYaml } from './simple-yaml.js';
+import { SummaryCache } from './summary-cache.js';
 
 export interface LabSummary {
   id: string;
@@ -81,6 +81,7 @@ export async function scanLabs(opts: CatalogOptions = {}): Promise<Scan> {
   const labs: LabSummary[] = [];
   const problems: LabIssue[] = [];
   const seen = new Map<string, string>();
+  const cache = new SummaryCache<LabSummary>(opts.env ?? process.env);
   for (const { dir, origin } of searchDirs(opts)) {
     if (!isDirectory(dir)) {
       if (origin === 'path') problems.push(problem(dir, 0, 'this KINDLAB_LABS_PATH entry is not a directory', 'warning'));
@@ -88,7 +89,7 @@ export async function scanLabs(opts: CatalogOptions = {}): Promise<Scan> {
     }
     for (const labDir of labDirsIn(dir)) {
       const file = join(labDir, 'lab.md');
-      const result = await readSummary(file, origin);
+      const result = await readSummary(file, origin, cache);
       if ('message' in result) {
         problems.push(problem(file, result.line, result.message, 'error'));
         continue;
@@ -102,6 +103,7 @@ export async function scanLabs(opts: CatalogOptions = {}): Promise<Scan> {
       labs.push(result);
     }
   }
+  cache.save();
   // Ids are ASCII; localeCompare would load ICU collation data, ~8 ms of `kindlab list`'s start-up.
   labs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { labs, problems };
@@ -137,24 +139,28 @@ export async function findLab(idOrPath: string, opts: CatalogOptions = {}): Prom
 
 type SummaryResult = LabSummary | { line: number; message: string };
 
-async function readSummary(file: string, origin: LabSummary['origin']): Promise<SummaryResult> {
+async function readSummary(file: string, origin: LabSummary['origin'], cache: SummaryCache<LabSummary>): Promise<SummaryResult> {
+  const stat = statSync(file);
+  const cached = cache.get(file, stat);
+  // The origin depends on how the lab was found this time, not when it was cached.
+  if (cached) return { ...cached, origin };
   const split = splitFrontMatter(readFileSync(file, 'utf8'));
   if (!split.ok) return split;
   // Only the front matter is read here, so only it is normalized, not the much longer body.
   const yaml = normalizeNewlines(split.doc.yaml);
-  let data = parseSimpleYaml(yaml);
-  if (data === undefined) {
-    try {
-      const { parse } = await import('yaml');
-      data = parse(yaml);
-    } catch (err) {
-      return { line: split.doc.yamlLine, message: `front matter: invalid YAML (${(err as Error).message.split('\n')[0]})` };
-    }
+  let data: unknown;
+  try {
+    const { parse } = await import('yaml');
+    data = parse(yaml);
+  } catch (err) {
+    return { line: split.doc.yamlLine, message: `front matter: invalid YAML (${(err as Error).message.split('\n')[0]})` };
   }
-  return summarize(data, dirname(file), origin) ?? {
-    line: split.doc.yamlLine,
-    message: `front matter is incomplete or invalid: run \`kindlab validate ${displayPath(dirname(file))}\` for details`,
-  };
+  const summary = summarize(data, dirname(file), origin);
+  if (!summary) {
+    return { line: split.doc.yamlLine, message: `front matter is incomplete or invalid: run \`kindlab validate ${displayPath(dirname(file))}\` for details` };
+  }
+  cache.set(file, stat, summary);
+  return summary;
 }
 
 /** The listing fields, checked just enough to display them; full validation is parseLab's job. */

@@ -57,7 +57,7 @@ export default (() => { throw new Error('the VM has no istio-proxy running'); })
   it('runs a typed check from the lab folder, retrying until it passes', async () => {
     const kube = new FakeKube();
     const ctx = makeCtx({ kube, labDir });
-    const pending = runCheck(makeCheck('custom', { module: 'checks/workload-entries.ts', export: 'entries', args: { namespace: 'vm', min: 1 } }, { capture: { ENTRIES: 'n' } }), ctx);
+    const pending = runCheck(makeCheck('custom', { module: 'checks/workload-entries.ts', export: 'entries', args: { namespace: 'vm', min: 1 } }, { capture: { ENTRIES: 'n' }, timeout: '5m' }), ctx);
     setTimeout(() => kube.set({ apiVersion: 'networking.istio.io/v1', kind: 'WorkloadEntry', metadata: { name: 'details-172.18.0.5', namespace: 'vm' } }), 20);
     const r = await pending;
     expect(r).toMatchObject({ status: 'pass', title: 'VM registered', found: '1 entries', captured: { ENTRIES: '1' } });

@@ -26,7 +26,7 @@ describe('resource', () => {
     const vs = objects('virtualservice-reviews-80-20.json')[0] as KubeObject;
     const kube = new FakeKube([vs]);
     const match = { spec: { http: [{ route: [{ weight: 50 }, { destination: { subset: 'v3' }, weight: 50 }] }] } };
-    const pending = runCheck(makeCheck('resource', { kind: 'VirtualService', name: 'reviews', match }, { timeout: '60s' }), makeCtx({ kube }));
+    const pending = runCheck(makeCheck('resource', { kind: 'VirtualService', name: 'reviews', match }, { timeout: '5m' }), makeCtx({ kube }));
     setTimeout(() => {
       const next = clone(vs) as KubeObject & { spec: { http: Array<{ route: Array<{ weight: number }> }> } };
       next.spec.http[0]!.route[0]!.weight = 50;
@@ -51,7 +51,7 @@ describe('resource', () => {
 
   it('absent: fails while the object exists and passes when it is deleted', async () => {
     const kube = new FakeKube(objects('pods-canary-l4.json'));
-    const pending = runCheck(makeCheck('resource', { kind: 'Pod', selector: 'run=old-nginx', absent: true }, { timeout: '60s' }), makeCtx({ kube }));
+    const pending = runCheck(makeCheck('resource', { kind: 'Pod', selector: 'run=old-nginx', absent: true }, { timeout: '5m' }), makeCtx({ kube }));
     setTimeout(() => kube.remove({ apiVersion: 'v1', kind: 'Pod', name: 'old-nginx-5b7c9d4f8-qq2wd', namespace: 'default' }), 30);
     expect(await pending).toMatchObject({ status: 'pass', found: 'absent' });
     const still = await runCheck(makeCheck('resource', { kind: 'Pod', selector: 'run=new-nginx', absent: true }, { timeout: '2s' }), makeCtx({ kube }));
@@ -77,7 +77,7 @@ describe('rollout', () => {
 
   it('passes once the watch delivers readyReplicas and ready pods', async () => {
     const kube = new FakeKube(progressing());
-    const pending = runCheck(makeCheck('rollout', 'deployment/new-nginx', { timeout: '3m' }), makeCtx({ kube }));
+    const pending = runCheck(makeCheck('rollout', 'deployment/new-nginx', { timeout: '10m' }), makeCtx({ kube }));
     setTimeout(() => {
       for (const p of kube.objects.values()) {
         if (p.kind === 'Pod' && p.metadata.labels?.run === 'new-nginx') {
@@ -162,7 +162,7 @@ describe('nodes', () => {
       'kindlab-ingress-ha-control-plane control-plane Ready; kindlab-ingress-ha-worker ingress Ready; kindlab-ingress-ha-worker2 ingress NotReady; kindlab-ingress-ha-worker3 <none> Ready',
     );
 
-    const pending = runCheck(makeCheck('nodes', spec, { timeout: '2m' }), makeCtx({ kube }));
+    const pending = runCheck(makeCheck('nodes', spec, { timeout: '10m' }), makeCtx({ kube }));
     setTimeout(() => {
       const n = clone(kube.objects.get('v1|Node||kindlab-ingress-ha-worker2')) as KubeObject & { status: { conditions: Array<{ type: string; status: string }> } };
       n.status.conditions.find((c) => c.type === 'Ready')!.status = 'True';
@@ -201,7 +201,7 @@ describe('sidecar', () => {
 
   it('passes after the pod is re-created with the proxy', async () => {
     const kube = new FakeKube([...objects('pods-bookinfo.json'), deployment('ratings-v1', 'ratings', 'v1')]);
-    const pending = runCheck(makeCheck('sidecar', { workload: 'deployment/ratings-v1' }, { timeout: '60s' }), makeCtx({ kube }));
+    const pending = runCheck(makeCheck('sidecar', { workload: 'deployment/ratings-v1' }, { timeout: '5m' }), makeCtx({ kube }));
     setTimeout(() => {
       const old = kube.objects.get('v1|Pod|default|ratings-v1-85c74b6cb4-r7d2j') as KubeObject & { spec: { containers: Array<{ name: string }> } };
       kube.remove({ apiVersion: 'v1', kind: 'Pod', name: old.metadata.name, namespace: 'default' });

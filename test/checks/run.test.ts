@@ -101,7 +101,7 @@ describe('runCheck', () => {
   it('a watch kind waits for its object and fails with what it last saw', async () => {
     const kube = new FakeKube();
     const ctx = makeCtx({ kube });
-    const pending = runCheck(makeCheck('resource', { kind: 'Service', name: 'nginx', match: { spec: { type: 'LoadBalancer' } } }, { timeout: '30s' }), ctx);
+    const pending = runCheck(makeCheck('resource', { kind: 'Service', name: 'nginx', match: { spec: { type: 'LoadBalancer' } } }, { timeout: '5m' }), ctx);
     setTimeout(() => kube.set(fixtureObjects('service-nginx-lb.json')[0] as never), 20);
     expect(await pending).toMatchObject({ status: 'pass', found: 'present and matching' });
     expect(kube.calls.watch).toBe(1);

@@ -155,3 +155,37 @@ describe('sending requests', () => {
     ).rejects.toThrow('login at http://gw/login failed: HTTP 500');
   });
 });
+
+describe('the simulator other tests plug into exec hooks', () => {
+  const plan = (request: Partial<HttpRequestSpec>, count = 2): string[] => {
+    const p: SamplerPlan = { v: 1, marker: '@@m@@', start: 0, count, bodyLimit: 4, request: { url: 'http://gw/', method: 'GET', timeoutMs: 1000, ...request } };
+    return ['docker', 'exec', 'kindlab-lab1-control-plane', 'sh', '-c', buildSamplerScript(p)];
+  };
+
+  it('recognises request scripts in docker exec and API exec argv, and nothing else', () => {
+    const argv = plan({});
+    expect(isSamplerCommand(argv)).toBe(true);
+    expect(isSamplerCommand(argv.slice(3))).toBe(true);
+    expect(isSamplerCommand(['sh', '-c', 'curl http://gw/'])).toBe(false);
+    expect(() => simulateSamplerScript(['sh', '-c', 'echo hi'], () => ({ status: 200 }))).toThrow('not a kindlab request script');
+  });
+
+  it('keeps the login cookie, cuts bodies at the limit and turns a throwing handler into a refused connection', () => {
+    const seen: SimRequest[] = [];
+    const out = simulateSamplerScript(plan({ login: { url: 'http://gw/login', form: { username: 'jason', passwd: 'pw' } }, headers: { Host: 'bookinfo' } }), (req) => {
+      seen.push(req);
+      if (req.index === 0) return { status: 302, headers: { 'Set-Cookie': 'session=abc; Path=/; HttpOnly' } };
+      if (req.index === 2) throw new Error('connection refused');
+      return { status: 200, body: 'abcdefgh' };
+    });
+    const parsed = parseSamplerOutput(out.stdout, '@@m@@');
+    expect(seen[0]).toMatchObject({ method: 'POST', body: 'username=jason&passwd=pw', headers: { Host: 'bookinfo', 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(seen[1]?.headers).toEqual({ Host: 'bookinfo', cookie: 'session=abc' });
+    expect(parsed.login?.status).toBe(302);
+    expect(parsed.samples.map((s) => [s.status, s.body, s.curlExit])).toEqual([
+      [200, 'abcd', 0],
+      [0, '', 7],
+    ]);
+    expect(parsed.samples[1]?.error).toBe('curl: (7) Failed to connect: connection refused');
+  });
+});

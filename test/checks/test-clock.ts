@@ -10,16 +10,24 @@ export function fastClock(factor = 200, start = Date.parse('2026-11-21T10:00:00Z
     factor,
     now: () => start + (performance.now() - t0) * factor,
     sleep(ms, signal) {
+      const now = () => start + (performance.now() - t0) * factor;
+      const until = now() + ms;
       return new Promise<void>((resolve, reject) => {
         if (signal?.aborted) return reject(new DOMException('aborted', 'AbortError'));
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, ms / factor);
+        let timer: ReturnType<typeof setTimeout>;
+        // Timers may fire a little early; wait until the clock really reached the time.
+        const arm = () => {
+          timer = setTimeout(() => {
+            if (now() < until) return arm();
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, Math.max(0, (until - now()) / factor));
+        };
         const onAbort = () => {
           clearTimeout(timer);
           reject(new DOMException('aborted', 'AbortError'));
         };
+        arm();
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },

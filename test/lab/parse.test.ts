@@ -49,6 +49,7 @@ describe('parseLab on the valid fixtures', () => {
     expect(lab.file).toMatch(/valid-full\/lab\.md$/);
     expect(lab.dir).toMatch(/valid-full$/);
     expect(lab.intro).toContain('Intro prose before the first step.');
+    expect(lab.intro).toContain('```sh\nwatch kubectl get pods -A\n```');
     expect(lab.warnings).toBeUndefined();
 
     const [deploy, watch] = lab.steps;

@@ -20,7 +20,7 @@ async function loadCheck(spec: Spec, labDir: string): Promise<CustomCheck> {
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    throw new Error(`cannot load custom check ${spec.module}: ${(err as Error).message}`);
+    throw new Error(`cannot load custom check ${spec.module}: ${(err as Error).message}`, { cause: err });
   }
   const fn = mod[spec.export];
   if (typeof fn !== 'function') {

@@ -141,6 +141,42 @@ export class Kube {
     return found;
   }
 
+  /** Server-side apply of one object (what istioctl and helm do, in small). */
+  async apply(obj, manager) {
+    const r = await this.resourceForKind(obj.apiVersion, obj.kind, obj.metadata.name);
+    const namespace = r.namespaced ? obj.metadata.namespace ?? this.namespace : undefined;
+    const body = { ...obj, metadata: { ...obj.metadata, ...(namespace ? { namespace } : {}) } };
+    return this.request('PATCH', this.path(r, namespace, obj.metadata.name), {
+      query: { fieldManager: manager, force: 'true' },
+      body,
+      contentType: 'application/apply-patch+yaml',
+    });
+  }
+
+  /** Objects of a kind (all namespaces unless one is given); [] when the kind is not served. */
+  async list(apiVersion, kind, namespace, labelSelector) {
+    let r;
+    try {
+      r = await this.resourceForKind(apiVersion, kind);
+    } catch {
+      return [];
+    }
+    const list = await this.request('GET', this.path(r, namespace), { query: { labelSelector } });
+    return (list.items ?? []).map((o) => ({ apiVersion, kind, ...o }));
+  }
+
+  /** Deletes an object; false when it was not there. */
+  async remove(apiVersion, kind, name, namespace) {
+    const r = await this.resourceForKind(apiVersion, kind);
+    try {
+      await this.request('DELETE', this.path(r, namespace, name), { query: { propagationPolicy: 'Background' } });
+      return true;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 404) return false;
+      throw e;
+    }
+  }
+
   path(r, namespace, name, subresource) {
     const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
     const ns = r.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';

@@ -49,8 +49,8 @@ export function loadMerged(files) {
  * Where a kubectl-like tool talks to: { context, server, token, namespace }. Exits like kubectl
  * when the configuration is missing or the context unknown.
  */
-export function resolveAccess(flags) {
-  const files = kubeconfigFiles(flags.get('--kubeconfig'));
+export function resolveAccess(flags, kubeconfigFlags = ['--kubeconfig']) {
+  const files = kubeconfigFiles(flags.get(...kubeconfigFlags));
   const config = loadMerged(files);
   const name = flags.get('--context') || config['current-context'];
   if (!name) die('error: current-context is not set\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?', 1);

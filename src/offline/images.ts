@@ -1,0 +1,232 @@
+/**
+ * The images a lab needs, derived rather than kept by hand:
+ *  - every manifest its shell blocks apply from the lab collection (`manifests/<lab>/...`, files
+ *    next to lab.md, inline `kubectl apply -f - <<EOF` documents);
+ *  - every `$ISTIO_HOME/samples/...` file its blocks or its istio-addons use, read from the Istio
+ *    release when it is unpacked in the cache (otherwise listed as unresolved, never guessed);
+ *  - `--image` arguments of its commands (with the lab's env variables filled in);
+ *  - the front matter's `images` (what no manifest names: images in env variables, release tarballs);
+ *  - the platform's own images (platform-images.ts).
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Lab } from '../lab/model.js';
+import { collectionRoot } from '../lab/locations.js';
+import { scanShell } from '../lab/shell-refs.js';
+import type { IstioSampleAddon } from '../platform/addons/settings.js';
+import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
+import type { Pins } from '../platform/tools/versions.js';
+import { normalizeImage } from './image-ref.js';
+import { platformImages, type ImagePlace } from './platform-images.js';
+
+export interface ImageEntry {
+  /** Normalized reference (registry/repository[:tag][@digest]). */
+  ref: string;
+  place: ImagePlace;
+  /** Where the reference was found: a file, "front matter", "platform: ...". */
+  from: string[];
+}
+
+export interface Unresolved {
+  /** What could not be read, e.g. $ISTIO_HOME/samples/bookinfo/platform/kube/bookinfo.yaml. */
+  ref: string;
+  why: string;
+}
+
+export interface LabImages {
+  lab: string;
+  images: ImageEntry[];
+  unresolved: Unresolved[];
+}
+
+const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
+
+/** Every `image:` of a container in the (multi-document) YAML text, in order of appearance. */
+export function imagesInYaml(text: string): string[] {
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (CONTAINER_LISTS.has(key) && Array.isArray(value)) {
+        for (const c of value) {
+          const image = (c as { image?: unknown } | null)?.image;
+          if (typeof image === 'string') found.push(image);
+        }
+      }
+      visit(value);
+    }
+  };
+  for (const doc of parseAllDocuments(text)) {
+    if (doc.errors.length > 0) continue;
+    visit(doc.toJS());
+  }
+  return found;
+}
+
+/** `$ISTIO_HOME/...` and `${ISTIO_HOME}/...` paths in a script. */
+export function istioHomeRefs(script: string): string[] {
+  return [...script.matchAll(/\$(?:\{ISTIO_HOME\}|ISTIO_HOME)\/([A-Za-z0-9._/-]+)/g)].map((m) => m[1] as string);
+}
+
+/** `--image=X` and `--image X` (kubectl run, kubectl create deployment, ...). */
+export function imageArgs(script: string): string[] {
+  return [...script.matchAll(/--image(?:=|\s+)(["']?)([^\s"']+)\1/g)].map((m) => m[2] as string);
+}
+
+/** Fills $VAR and ${VAR} from vars; leaves unknown ones in place. */
+function fillVars(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a?: string, b?: string) => vars[(a ?? b) as string] ?? whole);
+}
+
+/** True when a step installs Istio itself rather than through the addon. */
+export function labInstallsIstio(lab: Lab): boolean {
+  return lab.steps.some((s) => s.commands.some((b) => /\bistioctl\s+(install|manifest\s+install)\b/.test(b.code)));
+}
+
+/** True when the lab needs istioctl and an Istio release at all (addon, or its commands use them). */
+export function labUsesIstio(lab: Lab): boolean {
+  const byAddon = lab.meta.addons.some((a) => {
+    const name = typeof a === 'string' ? a : Object.keys(a)[0];
+    return name === 'istio' || name === 'istio-addons';
+  });
+  return byAddon || lab.steps.some((s) => [...s.commands, ...s.cleanup].some((b) => /\bistioctl\b|\$\{?ISTIO_HOME\b/.test(b.code)));
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The YAML files a path stands for: itself, or the .yaml/.yml/.json files of a directory (as kubectl -f does). */
+async function yamlFiles(path: string): Promise<string[]> {
+  if (!(await isDirectory(path))) return [path];
+  const names = (await readdir(path)).filter((n) => ['.yaml', '.yml', '.json'].includes(extname(n))).sort();
+  return names.map((n) => join(path, n));
+}
+
+export interface LabImageOptions {
+  pins: Pins;
+  /** The unpacked Istio release for pins.istio, when it is in the cache. */
+  istioHome?: string;
+}
+
+const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
+  prometheus: 'samples/addons/prometheus.yaml',
+  grafana: 'samples/addons/grafana.yaml',
+  kiali: 'samples/addons/kiali.yaml',
+  jaeger: 'samples/addons/jaeger.yaml',
+  zipkin: 'samples/addons/extras/zipkin.yaml',
+  loki: 'samples/addons/loki.yaml',
+};
+
+export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabImages> {
+  const byRef = new Map<string, ImageEntry>();
+  const unresolved: Unresolved[] = [];
+  const seenUnresolved = new Set<string>();
+  const add = (raw: string, place: ImagePlace, from: string) => {
+    const ref = normalizeImage(raw);
+    if (!ref) {
+      if (!seenUnresolved.has(raw)) unresolved.push({ ref: raw, why: `not an image reference (in ${from})` });
+      seenUnresolved.add(raw);
+      return;
+    }
+    const entry = byRef.get(ref);
+    if (!entry) byRef.set(ref, { ref, place, from: [from] });
+    else {
+      if (!entry.from.includes(from)) entry.from.push(from);
+      // Needed on the host and in the cluster: the host copy is what gets saved and pushed.
+      if (place === 'host') entry.place = 'host';
+    }
+  };
+  const unresolvedOnce = (ref: string, why: string) => {
+    if (seenUnresolved.has(ref)) return;
+    seenUnresolved.add(ref);
+    unresolved.push({ ref, why });
+  };
+
+  const root = collectionRoot(lab.dir);
+  const readManifest = async (path: string, label: string) => {
+    for (const file of await yamlFiles(path)) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch {
+        unresolvedOnce(label, 'file not found');
+        continue;
+      }
+      for (const image of imagesInYaml(text)) add(image, 'cluster', file === path ? label : `${label}/${file.slice(path.length + 1)}`);
+    }
+  };
+  const readIstio = async (rel: string) => {
+    const label = `$ISTIO_HOME/${rel}`;
+    if (!opts.istioHome) {
+      unresolvedOnce(label, `Istio ${opts.pins.istio} is not in the cache yet (kindlab prefetch downloads it)`);
+      return;
+    }
+    await readManifest(join(opts.istioHome, rel), label);
+  };
+
+  const vars: Record<string, string> = { ...lab.meta.env };
+  for (const step of lab.steps) {
+    for (const block of [...step.commands, ...step.cleanup]) {
+      const scan = scanShell(block);
+      for (const ref of scan.files) {
+        if (!ref.manifest || ref.kustomize) continue;
+        const base = ref.base === 'lab' ? lab.dir : ref.base === 'repo' ? root : join(root, ref.cwd);
+        await readManifest(join(base, ref.path), ref.base === 'lab' ? `$LAB_DIR/${ref.path}` : join(ref.cwd, ref.path));
+      }
+      for (const doc of scan.inline) for (const image of imagesInYaml(doc.yaml)) add(image, 'cluster', `lab.md:${doc.line}`);
+      for (const rel of istioHomeRefs(block.code)) await readIstioIfManifest(rel, readIstio);
+      for (const raw of imageArgs(block.code)) {
+        const value = fillVars(raw, vars);
+        if (value.includes('$')) unresolvedOnce(raw, `--image with a variable the lab does not define (lab.md:${block.line})`);
+        else add(value, 'cluster', `lab.md:${block.line}`);
+      }
+    }
+  }
+
+  const addons = resolveAddons(
+    lab.meta.addons,
+    lab.meta.clusters.map((c) => c.name ?? ''),
+  );
+  const sample = addons.find((a) => a.name === 'istio-addons');
+  if (sample) {
+    for (const a of (sample.settings as AddonSettings['istio-addons']).addons ?? DEFAULT_ISTIO_ADDONS) await readIstio(ISTIO_ADDON_FILES[a]);
+  }
+
+  for (const image of lab.meta.images) add(image, 'cluster', 'front matter');
+  for (const p of platformImages(lab.meta, opts.pins, labInstallsIstio(lab))) add(p.ref, p.place, `platform: ${p.why}`);
+
+  return { lab: lab.meta.id, images: [...byRef.values()], unresolved };
+}
+
+/** Only files that can hold objects; `$ISTIO_HOME/bin/istioctl` and directories of tools are not manifests. */
+async function readIstioIfManifest(rel: string, read: (rel: string) => Promise<void>): Promise<void> {
+  if (rel.startsWith('bin/') || rel.startsWith('tools/')) return;
+  await read(rel);
+}
+
+/** The union of several labs' lists, each image once, with the labs that need it. */
+export function mergeImageLists(lists: readonly LabImages[]): { images: Array<ImageEntry & { labs: string[] }>; unresolved: Array<Unresolved & { lab: string }> } {
+  const byRef = new Map<string, ImageEntry & { labs: string[] }>();
+  for (const l of lists) {
+    for (const img of l.images) {
+      const e = byRef.get(img.ref);
+      if (!e) byRef.set(img.ref, { ...img, from: [...img.from], labs: [l.lab] });
+      else {
+        e.labs.push(l.lab);
+        for (const f of img.from) if (!e.from.includes(f)) e.from.push(f);
+        if (img.place === 'host') e.place = 'host';
+      }
+    }
+  }
+  return { images: [...byRef.values()].sort((a, b) => (a.ref < b.ref ? -1 : 1)), unresolved: lists.flatMap((l) => l.unresolved.map((u) => ({ ...u, lab: l.lab }))) };
+}
