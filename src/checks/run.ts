@@ -19,8 +19,8 @@ export const retryDelays = { firstMs: 500, factor: 1.6, maxMs: 5000 };
 export const passIntervalMs = 1000;
 /** How long an attempt may overrun the deadline before its result is no longer awaited. */
 export const graceMs = 2000;
-/** Attempts of sample kinds when the check does not set `attempts`. */
-export const defaultSampleAttempts = 2;
+/** Attempts of sample kinds when the check does not set `attempts`: the passes needed, plus one retry. */
+export const sampleRetries = 1;
 
 type AnySpec = CheckSpec['spec'];
 type Implementation = CheckImplementation & { attempt(spec: AnySpec, ctx: CheckContext, signal: AbortSignal): Promise<AttemptOutcome> };
@@ -79,8 +79,8 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
 
   const timeoutMs = options.timeout ? parseDuration(options.timeout) : impl.defaultTimeoutMs;
   const strategy = impl.strategy ?? 'poll';
-  const maxAttempts = options.attempts ?? (strategy === 'sample' ? defaultSampleAttempts : Infinity);
   const consecutive = options.consecutive ?? 1;
+  const maxAttempts = options.attempts ?? (strategy === 'sample' ? consecutive + sampleRetries : Infinity);
 
   // The deadline: one controller aborted by the timer or by the caller's signal.
   const deadline = new AbortController();
@@ -107,7 +107,7 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
   try {
     while (!deadline.signal.aborted && attempts < maxAttempts) {
       attempts++;
-      const r = await attemptOnce(impl, spec, scoped, deadline.signal, ctx);
+      const r = await attemptOnce(impl, spec, scoped, deadline.signal);
       if (r.kind === 'late') break;
       if (r.kind === 'error') {
         lastError = r.error;
@@ -126,11 +126,8 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
       if (attempts >= maxAttempts) break;
       const wait = passes > 0 ? passIntervalMs : delay;
       if (passes === 0) delay = Math.min(retryDelays.maxMs, delay * retryDelays.factor);
-      try {
-        await ctx.clock.sleep(wait, deadline.signal);
-      } catch {
-        break;
-      }
+      const slept = await withChildSignal(deadline.signal, (s) => ctx.clock.sleep(wait, s).then(() => true, () => false));
+      if (!slept) break;
     }
   } finally {
     timerStop.abort();
@@ -185,7 +182,28 @@ type AttemptResult = { kind: 'outcome'; outcome: AttemptOutcome } | { kind: 'err
  * One attempt, bounded by the deadline: when the deadline fires first, the attempt gets a short
  * grace to report its last observation (watch kinds do), then it is no longer awaited.
  */
-async function attemptOnce(impl: Implementation, spec: AnySpec, ctx: CheckContext, signal: AbortSignal, outer: CheckContext): Promise<AttemptResult> {
+function attemptOnce(impl: Implementation, spec: AnySpec, ctx: CheckContext, deadline: AbortSignal): Promise<AttemptResult> {
+  return withChildSignal(deadline, (signal) => boundedAttempt(impl, spec, ctx, signal));
+}
+
+/**
+ * Runs `fn` with a signal that follows `parent` until fn settles. Listeners that code below adds
+ * and never removes (a clock's sleep, a process runner) then pile up on a throw-away signal, not
+ * on the check's deadline, which sees one attempt after another.
+ */
+async function withChildSignal<T>(parent: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const child = new AbortController();
+  const forward = () => child.abort(parent.reason);
+  if (parent.aborted) child.abort(parent.reason);
+  else parent.addEventListener('abort', forward, { once: true });
+  try {
+    return await fn(child.signal);
+  } finally {
+    parent.removeEventListener('abort', forward);
+  }
+}
+
+async function boundedAttempt(impl: Implementation, spec: AnySpec, ctx: CheckContext, signal: AbortSignal): Promise<AttemptResult> {
   const running: Promise<AttemptResult> = Promise.resolve()
     .then(() => impl.attempt(spec, ctx, signal))
     .then(
@@ -202,7 +220,7 @@ async function attemptOnce(impl: Implementation, spec: AnySpec, ctx: CheckContex
   const first = await Promise.race([running, aborted]);
   if (first !== 'aborted') return first;
   const stopGrace = new AbortController();
-  const late = outer.clock.sleep(graceMs, stopGrace.signal).then(
+  const late = ctx.clock.sleep(graceMs, stopGrace.signal).then(
     (): AttemptResult => ({ kind: 'late' }),
     (): AttemptResult => ({ kind: 'late' }),
   );

@@ -347,7 +347,8 @@ export const commonCheckOptions = z.strictObject({
   consecutive: z.int().min(1).max(20).default(1),
   /**
    * Most attempts before giving up (default: until the timeout; traffic, latency, errors and load:
-   * 2, each a fresh sample, so that retrying cannot turn a statistical test into a lottery).
+   * `consecutive` + 1, each a fresh sample, so that retrying cannot turn a statistical test into a
+   * lottery while one retry still absorbs configuration that was not yet in effect).
    */
   attempts: z.int().min(1).max(100).optional(),
   /** Which lab cluster (default: the first). */

@@ -69,7 +69,8 @@ export interface CheckResult {
  * - watch: attempt() waits on KubeClient.watch and returns once the condition holds or the deadline
  *   aborts its signal; it is called again only after a watch error or to count consecutive passes;
  * - poll: attempt() looks once; failures are retried with backoff until the deadline;
- * - sample: attempt() draws a fresh statistical sample; retried at most `attempts` times (default 2).
+ * - sample: attempt() draws a fresh statistical sample; at most `attempts` attempts (default:
+ *   `consecutive` + 1).
  */
 export type AttemptStrategy = 'watch' | 'poll' | 'sample';
 

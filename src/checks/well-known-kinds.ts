@@ -11,8 +11,13 @@ interface KindInfo {
 }
 
 const table: Record<string, KindInfo> = {};
+/** Canonical spelling by lower-case name ("deployment" → "Deployment"). */
+const canonical: Record<string, string> = { gateway: 'Gateway' };
 const add = (apiVersion: string, namespaced: boolean, kinds: string[]) => {
-  for (const kind of kinds) table[kind.toLowerCase()] = { apiVersion, namespaced };
+  for (const kind of kinds) {
+    table[kind.toLowerCase()] = { apiVersion, namespaced };
+    canonical[kind.toLowerCase()] = kind;
+  }
 };
 
 add('v1', true, ['Pod', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Endpoints', 'PersistentVolumeClaim', 'Event', 'LimitRange', 'ResourceQuota']);
@@ -41,19 +46,6 @@ add('metallb.io/v1beta1', true, ['IPAddressPool', 'L2Advertisement']);
 const ambiguous: Record<string, string[]> = {
   gateway: ['gateway.networking.k8s.io/v1', 'networking.istio.io/v1'],
 };
-
-/** Canonical spelling of a kind, from the table ("deployment" → "Deployment"). */
-const canonical: Record<string, string> = {};
-for (const kinds of [
-  ['Pod', 'Service', 'ConfigMap', 'Secret', 'ServiceAccount', 'Endpoints', 'PersistentVolumeClaim', 'Event', 'LimitRange', 'ResourceQuota', 'Node', 'Namespace', 'PersistentVolume'],
-  ['Deployment', 'DaemonSet', 'StatefulSet', 'ReplicaSet', 'Job', 'CronJob', 'Ingress', 'NetworkPolicy', 'IngressClass', 'EndpointSlice'],
-  ['PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Lease', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding', 'CertificateSigningRequest'],
-  ['CustomResourceDefinition', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant', 'GatewayClass'],
-  ['VirtualService', 'DestinationRule', 'ServiceEntry', 'Sidecar', 'WorkloadEntry', 'WorkloadGroup', 'PeerAuthentication', 'AuthorizationPolicy'],
-  ['RequestAuthentication', 'Telemetry', 'IPAddressPool', 'L2Advertisement', 'Gateway'],
-]) {
-  for (const k of kinds) canonical[k.toLowerCase()] = k;
-}
 
 export interface ResolvedKind {
   apiVersion: string;

@@ -33,6 +33,11 @@ export const commands: Record<string, Entry> = {
   open: { summary: 'Open a dashboard (kiali, grafana, prometheus, jaeger) on 127.0.0.1', load: () => import('./commands/open.js') },
   validate: { summary: 'Check lab documents and their manifests and scripts', load: () => import('./commands/validate.js') },
   doctor: { summary: 'Check this machine: Docker, memory, ports, tools, network', load: () => import('./commands/doctor.js') },
+  repro: { summary: 'Reproduce a lab for a bug report (report directory, Markdown summary, version matrix)', load: () => import('./commands/repro.js') },
+  export: { summary: 'Write a standalone bash script that reproduces a lab without kindlab', load: () => import('./commands/export.js') },
+  prefetch: { summary: 'Fetch the tools and images labs need, for offline use', load: () => import('./commands/prefetch.js') },
+  bundle: { summary: 'Write prefetched tools and images as one archive for other machines', load: () => import('./commands/bundle.js') },
+  import: { summary: 'Load a bundle so labs start without internet', load: () => import('./commands/import.js') },
 };
 
 export function renderHelp(color: boolean): string {

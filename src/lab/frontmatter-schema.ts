@@ -82,7 +82,18 @@ export const frontMatterSchema = z.strictObject({
   env: z.record(variableName, z.string()).default({}),
   /** Images the manifests reference indirectly (e.g. from a release tarball) that prefetch must pull. */
   images: z.array(z.string()).default([]),
+  /** Networking between the lab's clusters. */
+  network: z
+    .strictObject({
+      /**
+       * Route pod CIDRs between the clusters (on every node, a route to each node of the other
+       * clusters), so pods reach pods across clusters directly: one Istio network.
+       */
+      podRoutes: z.boolean().default(false),
+    })
+    .optional(),
 }).superRefine((fm, ctx) => {
+  if (fm.network?.podRoutes) podRoutesProblems(fm.clusters, ctx);
   // Several clusters are told apart by name (kind cluster names, `cluster:` in checks).
   if (fm.clusters.length < 2) return;
   const seen = new Set<string>();
@@ -92,6 +103,40 @@ export const frontMatterSchema = z.strictObject({
     else seen.add(c.name);
   });
 });
+
+/** IPv4 CIDR → [first, last] address as numbers. */
+function cidrRange(cidr: string): [number, number] {
+  const [ip = '', bits = '32'] = cidr.split('/');
+  const start = ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(bits));
+  const first = start - (start % size);
+  return [first, first + size - 1];
+}
+
+/**
+ * Routed clusters share one address space: every cluster must name its pod and service subnets
+ * (kind's defaults are the same in every cluster) and no two of those ranges may overlap.
+ */
+function podRoutesProblems(clusters: readonly z.infer<typeof clusterSchema>[], ctx: z.RefinementCtx): void {
+  if (clusters.length < 2) {
+    ctx.addIssue({ code: 'custom', path: ['network', 'podRoutes'], message: 'podRoutes connects several clusters; this lab has one' });
+    return;
+  }
+  const ranges: Array<{ cidr: string; path: (string | number)[]; range: [number, number] }> = [];
+  clusters.forEach((c, i) => {
+    for (const field of ['podSubnet', 'serviceSubnet'] as const) {
+      const cidr = c[field];
+      if (cidr === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i], message: `with network.podRoutes every cluster sets ${field}, so the clusters' ranges cannot overlap` });
+        continue;
+      }
+      const range = cidrRange(cidr);
+      const clash = ranges.find((r) => r.range[0] <= range[1] && range[0] <= r.range[1]);
+      if (clash) ctx.addIssue({ code: 'custom', path: ['clusters', i, field], message: `${cidr} overlaps ${clash.cidr} (${clash.path.join('.')}); routed clusters need disjoint ranges` });
+      ranges.push({ cidr, path: ['clusters', i, field], range });
+    }
+  });
+}
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export type ClusterSpec = z.infer<typeof clusterSchema>;

@@ -13,7 +13,7 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Lab } from '../lab/model.js';
 import { collectionRoot } from '../lab/locations.js';
-import { scanShell } from '../lab/shell-refs.js';
+import { scanShell, simpleCommands } from '../lab/shell-refs.js';
 import type { IstioSampleAddon } from '../platform/addons/settings.js';
 import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
 import type { Pins } from '../platform/tools/versions.js';
@@ -76,6 +76,28 @@ export function istioHomeRefs(script: string): string[] {
 /** `--image=X` and `--image X` (kubectl run, kubectl create deployment, ...). */
 export function imageArgs(script: string): string[] {
   return [...script.matchAll(/--image(?:=|\s+)(["']?)([^\s"']+)\1/g)].map((m) => m[2] as string);
+}
+
+const DOCKER_RUN_VALUE_FLAGS = new Set(['--name', '--network', '--net', '-v', '--volume', '-e', '--env', '-p', '--publish', '--entrypoint', '--platform', '-w', '--workdir', '-l', '--label', '-u', '--user', '--mount', '--hostname', '-h', '--add-host', '--cap-add', '--cap-drop', '--env-file', '--pid', '--ipc', '--restart', '--memory', '-m', '--cpus', '--dns']);
+
+/** Images of `docker run`/`docker create` in a script: they run on the host, next to the kind nodes. */
+export function dockerRunImages(script: string): string[] {
+  const out: string[] = [];
+  for (const text of script.replace(/\\\n/g, ' ').split('\n')) {
+    for (const words of simpleCommands(text)) {
+      const at = words.indexOf('docker');
+      if (at < 0 || !['run', 'create'].includes(words[at + 1] ?? '')) continue;
+      for (let i = at + 2; i < words.length; i++) {
+        const w = words[i] as string;
+        if (!w.startsWith('-')) {
+          out.push(w);
+          break;
+        }
+        if (!w.includes('=') && DOCKER_RUN_VALUE_FLAGS.has(w)) i++;
+      }
+    }
+  }
+  return out;
 }
 
 /** Fills $VAR and ${VAR} from vars; leaves unknown ones in place. */
@@ -185,10 +207,26 @@ export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabIma
       }
       for (const doc of scan.inline) for (const image of imagesInYaml(doc.yaml)) add(image, 'cluster', `lab.md:${doc.line}`);
       for (const rel of istioHomeRefs(block.code)) await readIstioIfManifest(rel, readIstio);
+      for (const raw of dockerRunImages(block.code)) {
+        const value = fillVars(raw, vars);
+        if (value.includes('$')) unresolvedOnce(raw, `docker run with a variable the lab does not define (lab.md:${block.line})`);
+        else add(value, 'host', `lab.md:${block.line}`);
+      }
       for (const raw of imageArgs(block.code)) {
         const value = fillVars(raw, vars);
         if (value.includes('$')) unresolvedOnce(raw, `--image with a variable the lab does not define (lab.md:${block.line})`);
         else add(value, 'cluster', `lab.md:${block.line}`);
+      }
+    }
+  }
+
+  // Checkpoints that run commands on the host may start containers too (a ping from the node's network).
+  for (const step of lab.steps) {
+    for (const c of [...step.before, ...step.checks]) {
+      if (c.kind !== 'command') continue;
+      for (const raw of dockerRunImages(c.spec.run)) {
+        const value = fillVars(raw, vars);
+        if (!value.includes('$')) add(value, 'host', `lab.md:${c.line}`);
       }
     }
   }

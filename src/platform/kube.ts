@@ -4,13 +4,12 @@
  * kubeconfig is read then too, so a client can be made before kind has written the file.
  */
 import type { ExecResult, KubeClient, KubeClientFactory, KubeObject, ListQuery, ObjectRef } from '../core/seams.js';
-import type { RawObjectApi } from './kube-api.js';
-import type { k8s as K8s } from './kube-api.js';
+import type * as KubeApi from './kube-api.js';
 
 interface Connection {
-  api: RawObjectApi;
-  kc: K8s.KubeConfig;
-  lib: typeof import('./kube-api.js');
+  api: KubeApi.RawObjectApi;
+  kc: KubeApi.k8s.KubeConfig;
+  lib: typeof KubeApi;
 }
 
 async function connect(kubeconfigPath: string, context: string | undefined): Promise<Connection> {

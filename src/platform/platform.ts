@@ -17,6 +17,7 @@ import type { Clock, KubeClientFactory, ProcessRunner } from '../core/seams.js';
 import type { LabCluster } from '../checks/types.js';
 import type { FrontMatter } from '../lab/frontmatter-schema.js';
 import type { Lab } from '../lab/model.js';
+import { labUsesIstio } from '../offline/images.js';
 import type { AddonPins, ClusterContext, HostContext } from './addons/context.js';
 import { installGatewayApi, installIngressNginx } from './addons/ingress.js';
 import { CPK_CONTAINER, ensureCloudProviderKind, installMetallb, kindNetworkSubnet, poolRange, reservePools } from './addons/loadbalancer.js';
@@ -28,8 +29,9 @@ import { installIstio } from './istio/install.js';
 import { clusterKubeconfigPath, createClusters, labKubeconfigPath, listKindClusters, type ClusterHandle, type ClusterPlan } from './kind/cluster.js';
 import { renderLabClusters } from './kind/config.js';
 import { hostPortsOf, type HostPort } from './kind/host-ports.js';
+import { connectPodNetworks } from './kind/interconnect.js';
 import { contextsIn, writeMergedKubeconfig } from './kind/kubeconfig.js';
-import { isOwnedClusterName } from './kind/names.js';
+import { isOwnedClusterName, ownedContainerLabelArgs } from './kind/names.js';
 import { writeRecord } from './kind/records.js';
 import { phaseError } from './kind/run.js';
 import { teardown } from './kind/teardown.js';
@@ -102,10 +104,12 @@ export function validateLabPlatform(meta: FrontMatter, nodeImage = resolvePins({
   );
 }
 
-function needsOf(addons: readonly ResolvedAddon[]) {
+function needsOf(addons: readonly ResolvedAddon[], lab: Lab) {
   return {
     helm: addons.some((a) => a.name === 'ingress-nginx'),
-    istio: addons.some((a) => a.name === 'istio' || a.name === 'istio-addons'),
+    // A lab that installs Istio in its own steps (istioctl, $ISTIO_HOME/samples) needs the release
+    // as much as one that lists the addon.
+    istio: addons.some((a) => a.name === 'istio' || a.name === 'istio-addons') || labUsesIstio(lab),
   };
 }
 
@@ -122,6 +126,9 @@ function labEnv(
     PATH: tools ? [tools.binDir, base.PATH ?? ''].filter(Boolean).join(delimiter) : (base.PATH ?? ''),
     LAB_DIR: lab.dir,
     REPO_DIR: repoDir,
+    // `docker run $KINDLAB_OWNER_LABELS ...` makes a lab's own container (a VM stand-in) kindlab's,
+    // so `kindlab down <lab>` removes it with the clusters.
+    KINDLAB_OWNER_LABELS: ownedContainerLabelArgs(lab.meta.id).join(' '),
   };
   if (tools?.istioHome) env.ISTIO_HOME = tools.istioHome;
   for (const c of clusters) if (c.contextVar) env[c.contextVar] = c.context;
@@ -179,7 +186,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
     status(PHASE_TOOLS);
     let tools: PlatformTools;
     try {
-      tools = await deps.ensureTools({ overrides: opts.overrides, needs: needsOf(addons), status, ...(opts.signal ? { signal: opts.signal } : {}) });
+      tools = await deps.ensureTools({ overrides: opts.overrides, needs: needsOf(addons, lab), status, ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
       if (err instanceof KindlabError) throw err;
       throw phaseError(PHASE_TOOLS, toMessage(err), { cause: err });
@@ -225,6 +232,13 @@ export function createPlatform(deps: PlatformDeps): Platform {
     };
     let startedCpk = false;
     try {
+      if (lab.meta.network?.podRoutes) {
+        // Before the addons: a remote Istio cluster needs its pods to reach the other cluster's.
+        await connectPodNetworks(
+          { runner: deps.runner, docker: tools.paths.docker, env, clock: deps.clock, status, ...(opts.signal ? { signal: opts.signal } : {}) },
+          created.clusters.map((c) => ({ kindName: c.kindName, kube: deps.kube(created.kubeconfig, c.context), nodeNames: c.nodes.map((n) => n.name) })),
+        );
+      }
       await installAddons(addons, created.clusters, host, (s) => (startedCpk ||= s));
     } catch (err) {
       await undo(created.created, startedCpk, opts, tools, err);
@@ -337,7 +351,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
       lab.meta.addons,
       plans.map((p) => p.name),
     );
-    const req: ToolRequest = { overrides: opts.overrides, needs: needsOf(addons), status: () => undefined };
+    const req: ToolRequest = { overrides: opts.overrides, needs: needsOf(addons, lab), status: () => undefined };
     const tools = (deps.locateTools ? await deps.locateTools(req) : undefined) ?? (await deps.ensureTools(req));
     const existing = new Set(await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, 'Attaching to the lab'));
     const missing = plans.filter((p) => !existing.has(p.kindName));

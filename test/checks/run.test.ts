@@ -127,6 +127,29 @@ describe('runCheck', () => {
     expect((await runCheck(makeCheck('http', { url: 'http://x/' }, { cluster: 'north' }), ctx)).found).toBe('error: no cluster named "north" in this lab (clusters: east, west)');
   });
 
+  it('does not pile listeners on the deadline signal over many retries', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const ctx = makeCtx({ runner: script({ status: 500 }) });
+    const fast = ctx.clock;
+    // Like a clock whose sleep leaves its abort listener behind when it ends normally.
+    ctx.clock = {
+      now: fast.now,
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          const t = setTimeout(resolve, ms / 200);
+          signal?.addEventListener('abort', () => (clearTimeout(t), reject(new Error('aborted'))), { once: true });
+        }),
+    };
+    const r = await runCheck(makeCheck('http', { url: 'http://gw/' }, { timeout: '2m' }), ctx);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.off('warning', onWarning);
+    expect(r.status).toBe('fail');
+    expect(ctx.fakeRunner.calls.length).toBeGreaterThan(12);
+    expect(warnings).toEqual([]);
+  });
+
   it('rejects an outcome that is not one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kindlab-custom-'));
     writeFileSync(join(dir, 'bad.mjs'), 'export default () => ({ ok: "yes" });\n');

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProcessRunner, RunResult } from '../../src/core/seams.js';
 import { buildSamplerScript, parseSamplerOutput, sendRequests, type HttpRequestSpec, type SamplerPlan } from '../../src/checks/sampler.js';
@@ -187,5 +189,39 @@ describe('the simulator other tests plug into exec hooks', () => {
       [0, '', 7],
     ]);
     expect(parsed.samples[1]?.error).toBe('curl: (7) Failed to connect: connection refused');
+  });
+});
+
+const haveOpenssl = existsSync('/usr/bin/openssl') || existsSync('/bin/openssl');
+
+describe.skipIf(!haveTools || !haveOpenssl)('TLS with the real curl', () => {
+  let port = 0;
+  let server: HttpsServer;
+  const sni: string[] = [];
+
+  beforeAll(async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'kindlab-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=bookinfo.lab.local',
+      '-addext', 'subjectAltName=DNS:bookinfo.lab.local', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+    const https = await import('node:https');
+    server = https.createServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) }, (req, res) => res.end(`tls ${req.headers.host}`));
+    server.on('secureConnection', (s: TLSSocket) => sni.push(String((s as unknown as { servername?: string }).servername)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
+
+  it('skips verification only when asked, and sends the URL host as the server name', async () => {
+    const ctx = makeCtx({ runner: localRunner as never });
+    const url = `https://bookinfo.lab.local:${port}/productpage`;
+    const [strict] = await sendRequests(ctx, { type: 'host', label: 'h' }, { url, method: 'GET', timeoutMs: 5000, resolve: '127.0.0.1' }, 1);
+    expect(strict).toMatchObject({ status: 0, curlExit: 60 });
+    const [lax] = await sendRequests(ctx, { type: 'host', label: 'h' }, { url, method: 'GET', timeoutMs: 5000, resolve: '127.0.0.1', insecure: true }, 1);
+    expect(lax).toMatchObject({ status: 200, body: `tls bookinfo.lab.local:${port}` });
+    expect(sni.at(-1)).toBe('bookinfo.lab.local');
   });
 });

@@ -16,8 +16,8 @@ describe('watchUntil', () => {
     let evaluations = 0;
     const evaluate = async () => {
       evaluations++;
-      const o = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default' });
-      return outcome((o as { data: { value: string } }).data.value === '3', `value ${(o as { data: { value: string } }).data.value}`);
+      const o = (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'a', namespace: 'default' })) as unknown as { data: { value: string } };
+      return outcome(o.data.value === '3', `value ${o.data.value}`);
     };
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), 2000);

@@ -126,7 +126,7 @@ describe('parseLab reports every problem with its line', () => {
         [13, 'front matter: clusters[0].workers: expected an integer from 0 to 8, found 9'],
         [14, 'front matter: clusters[0].contextVar: expected an upper-case variable name like GATEWAY_URL, found "ctx_one"'],
         [16, 'front matter: addons[0]: expected one of cloud-provider-kind, metallb, ingress-nginx, gateway-api, istio, istio-addons, metrics-server, found "istoi" (did you mean "istio"?)'],
-        [17, 'front matter: unknown field "colour" (known fields: id, title, summary, source, duration, difficulty, tags, requires, clusters, addons, env, images)'],
+        [17, 'front matter: unknown field "colour" (known fields: id, title, summary, source, duration, difficulty, tags, requires, clusters, addons, env, images, network)'],
       ],
     },
     {

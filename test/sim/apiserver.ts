@@ -19,7 +19,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { bootstrapCluster, bootstrapKindCluster } from './bootstrap.js';
 import { SimCluster } from './cluster.js';
 import { endpointSlicesController } from './controllers/endpoint-slices.js';
@@ -268,7 +268,8 @@ export class Sim extends EventEmitter {
     config.preferences ??= {};
     config['current-context'] = contextName;
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, stringifyYaml(config), { mode: 0o600 });
+    // JSON is valid YAML for every kubeconfig reader, and the fakes read it without loading a YAML parser.
+    await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -380,7 +381,7 @@ export class Sim extends EventEmitter {
     if (what === 'exec' && method === 'POST') {
       const command = input.command;
       if (!Array.isArray(command) || command.length === 0) throw badRequest('command must be a non-empty array');
-      const req: ExecRequest = { cluster: cluster.name, command: command.map(String) };
+      const req: ExecRequest = { cluster: cluster.name, command: command.map(String), ...(typeof input.stdin === 'string' ? { stdin: input.stdin } : {}) };
       if (typeof input.node === 'string') {
         req.node = input.node;
         const owner = [...this.clusters.values()].find((c) => c.get('v1', 'Node', input.node as string));

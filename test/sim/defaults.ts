@@ -1,7 +1,7 @@
 /**
- * Defaults a real API server fills in on create, limited to the fields labs and kindlab read:
- * a Service's cluster IP and ports, a Secret's stringData folded into data, a Namespace's phase and
- * name label, a Pod's Pending phase, workload replicas.
+ * Defaults a real API server fills in, limited to the fields labs and kindlab read or that make a
+ * re-apply a no-op: a Service's cluster IP and ports, a Secret's stringData folded into data, a
+ * Namespace's phase and name label, pod template fields, workload replicas and strategies.
  */
 import type { KubeObject } from '../../src/core/seams.js';
 import { isObject } from './patches.js';
@@ -34,13 +34,14 @@ export class Allocator {
   }
 }
 
-function defaultService(svc: KubeObject, alloc: Allocator): void {
+/** Service defaults; cluster IP and node ports are allocated only on create (alloc given). */
+function defaultService(svc: KubeObject, alloc: Allocator | undefined): void {
   const spec = ((svc.spec as Obj | undefined) ??= {}) as Obj;
   spec.type ??= 'ClusterIP';
   if (spec.type !== 'ExternalName') {
-    if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None') alloc.reserve(spec.clusterIP);
-    if (!spec.clusterIP) spec.clusterIP = alloc.clusterIp();
-    spec.clusterIPs ??= [spec.clusterIP];
+    if (alloc && typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None') alloc.reserve(spec.clusterIP);
+    if (alloc && !spec.clusterIP) spec.clusterIP = alloc.clusterIp();
+    if (spec.clusterIP) spec.clusterIPs ??= [spec.clusterIP];
     spec.ipFamilies ??= ['IPv4'];
     spec.ipFamilyPolicy ??= 'SingleStack';
     spec.internalTrafficPolicy ??= 'Cluster';
@@ -52,9 +53,8 @@ function defaultService(svc: KubeObject, alloc: Allocator): void {
   for (const port of (spec.ports as Obj[] | undefined) ?? []) {
     port.protocol ??= 'TCP';
     port.targetPort ??= port.port;
-    if (wantsNodePort) port.nodePort ??= alloc.nodePort();
+    if (alloc && wantsNodePort) port.nodePort ??= alloc.nodePort();
   }
-  svc.status = { loadBalancer: {} };
 }
 
 function defaultPodSpec(spec: Obj): void {
@@ -82,14 +82,17 @@ function base64(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64');
 }
 
-/** Fills create-time defaults in place. */
-export function applyCreateDefaults(obj: KubeObject, alloc: Allocator): void {
+/**
+ * Defaults a real API server applies on every write (create, update, apply). Running them on
+ * updates too matters: re-applying a manifest without the defaulted fields must not look like a
+ * change (it would bump generation and roll a Deployment out again).
+ */
+function applyWriteDefaults(obj: KubeObject, alloc: Allocator | undefined): void {
   const spec = () => ((obj.spec as Obj | undefined) ??= {}) as Obj;
   switch (obj.kind) {
     case 'Namespace':
       obj.metadata.labels = { ...obj.metadata.labels, 'kubernetes.io/metadata.name': obj.metadata.name };
-      obj.spec = { finalizers: ['kubernetes'] };
-      obj.status = { phase: 'Active' };
+      spec().finalizers ??= ['kubernetes'];
       break;
     case 'Service':
       defaultService(obj, alloc);
@@ -107,7 +110,6 @@ export function applyCreateDefaults(obj: KubeObject, alloc: Allocator): void {
     }
     case 'Pod':
       defaultPodSpec(spec());
-      obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
       break;
     case 'Deployment':
       spec().replicas ??= 1;
@@ -136,11 +138,27 @@ export function applyCreateDefaults(obj: KubeObject, alloc: Allocator): void {
       spec().backoffLimit ??= 6;
       defaultTemplate(obj);
       break;
+  }
+}
+
+/** Create-time defaults: everything applyUpdateDefaults does, plus allocations and initial status. */
+export function applyCreateDefaults(obj: KubeObject, alloc: Allocator): void {
+  applyWriteDefaults(obj, alloc);
+  switch (obj.kind) {
+    case 'Namespace':
+      obj.status = { phase: 'Active' };
+      break;
+    case 'Service':
+      obj.status = { loadBalancer: {} };
+      break;
+    case 'Pod':
+      obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      break;
     case 'CustomResourceDefinition': {
-      const names = (spec().names ?? {}) as Obj;
+      const spec = ((obj.spec as Obj | undefined) ?? {}) as Obj;
       obj.status = {
-        acceptedNames: names,
-        storedVersions: ((spec().versions as Obj[] | undefined) ?? []).filter((v) => v.storage).map((v) => v.name),
+        acceptedNames: spec.names ?? {},
+        storedVersions: ((spec.versions as Obj[] | undefined) ?? []).filter((v) => v.storage).map((v) => v.name),
         conditions: [
           { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
           { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
@@ -151,12 +169,7 @@ export function applyCreateDefaults(obj: KubeObject, alloc: Allocator): void {
   }
 }
 
-/** Defaults that also apply on update (a real server re-runs defaulting on every write). */
+/** Defaults on update; allocated fields (cluster IP, node ports) are carried over by the caller. */
 export function applyUpdateDefaults(obj: KubeObject): void {
-  if (obj.kind === 'Secret' && obj.stringData) {
-    const data = ((obj.data as Record<string, string> | undefined) ?? {}) as Record<string, string>;
-    for (const [k, v] of Object.entries(obj.stringData as Record<string, string>)) data[k] = base64(v);
-    obj.data = data;
-    delete obj.stringData;
-  }
+  applyWriteDefaults(obj, undefined);
 }

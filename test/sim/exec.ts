@@ -20,6 +20,8 @@ export interface ExecRequest {
   /** Set for `docker exec <node-container>`; pod fields are then unset. */
   node?: string;
   command: string[];
+  /** What was piped in (`docker exec -i`, `kubectl exec -i`), when anything was. */
+  stdin?: string;
 }
 
 export interface ExecOutput {

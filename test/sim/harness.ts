@@ -36,9 +36,17 @@
  *                   fake whose argv (joined with spaces) contains `match` fail instead (times: how
  *                   many calls; default every call).
  * - `h.removeTool(name)` takes a fake off PATH (a "not installed" tool).
+ * - `h.sh(script, extraEnv?)` runs a bash script with `env` (cwd: h.dir) and resolves to
+ *                   {code, stdout, stderr}: the quick way to drive the fakes from a test.
  * - `h.kubeconfig(cluster)` writes a kubeconfig for a sim cluster (context kind-<cluster>) and
  *                   returns its path, for tests that talk to a cluster without going through kind.
  * - `h.cleanup()`   stops the sim and deletes the temp directory.
+ *
+ * Kubeconfigs written by the fakes and by sim.writeKubeconfig are JSON (valid YAML): http servers
+ * with insecure-skip-tls-verify (client-node requires it for http) and a bearer token user.
+ *
+ * Run child processes asynchronously (the ProcessRunner, execFile, spawn): the sim answers the
+ * fakes from this test process, so execFileSync/spawnSync would wait forever on a blocked loop.
  *
  * The fakes also read: KINDLAB_FAKE_KIND_VERSION, KINDLAB_FAKE_KUBECTL_VERSION,
  * KINDLAB_FAKE_ISTIO_VERSION, KINDLAB_FAKE_HELM_VERSION, KINDLAB_FAKE_CPK_VERSION (versions they
@@ -47,6 +55,7 @@
  * text, or JSON {"output": "...", "exitCode": N}), KINDLAB_FAKE_ISTIO_READY_MS and
  * KINDLAB_FAKE_HELM_WAIT_MS (how long install/--wait waits for rollouts, default 15 s).
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -107,6 +116,12 @@ export interface SimHarnessOptions {
   env?: Record<string, string>;
 }
 
+export interface ShResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
 export interface SimHarness {
   sim: Sim;
   dir: string;
@@ -118,6 +133,7 @@ export interface SimHarness {
   state(): FakeState;
   failWhen(rule: FailRule): Promise<void>;
   removeTool(name: FakeTool): Promise<void>;
+  sh(script: string, extraEnv?: Record<string, string>): Promise<ShResult>;
   kubeconfig(cluster?: string): Promise<string>;
   cleanup(): Promise<void>;
 }
@@ -161,9 +177,15 @@ function systemBinDir(): string {
   return dir;
 }
 
-/** A launcher for a fake: a tiny script that imports it, so tools can be placed or removed per test. */
+/**
+ * A launcher for a fake: a tiny script that imports it, so tools can be placed or removed per test.
+ */
 function launcher(tool: FakeTool): string {
-  return `#!/usr/bin/env node\nimport(${JSON.stringify(pathToFileURL(join(FAKES_DIR, tool)).href)});\n`;
+  return [
+    '#!/usr/bin/env node',
+    `import(${JSON.stringify(pathToFileURL(join(FAKES_DIR, tool)).href)});`,
+    '',
+  ].join('\n');
 }
 
 function parseLines<T>(text: string): T[] {
@@ -238,6 +260,14 @@ export async function createSimHarness(opts: SimHarnessOptions = {}): Promise<Si
     },
     async removeTool(name) {
       await unlink(join(binDir, name)).catch(() => undefined);
+    },
+    sh(script, extraEnv = {}) {
+      return new Promise<ShResult>((done) => {
+        execFile('bash', ['-c', script], { env: { ...env, ...extraEnv }, cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+          const code = err ? Number((err as { code?: unknown }).code ?? 1) : 0;
+          done({ code: Number.isNaN(code) ? 1 : code, stdout, stderr });
+        });
+      });
     },
     async kubeconfig(cluster = 'default') {
       const path = join(dir, 'kubeconfigs', cluster);

@@ -154,7 +154,11 @@ export function fieldSetOf(config: JsonObject, depth = 0, inMetadata = false): F
     if (value === undefined) continue;
     if (depth === 0 && SERVER_FIELDS.has(key)) continue;
     if (inMetadata && depth === 1 && SERVER_METADATA.has(key)) continue;
-    set[`f:${key}`] = isObject(value) && Object.keys(value).length > 0 ? fieldSetOf(value, depth + 1, depth === 0 && key === 'metadata') : {};
+    if (isObject(value) && Object.keys(value).length > 0) {
+      const child = fieldSetOf(value, depth + 1, depth === 0 && key === 'metadata');
+      // metadata: {name} holds only server-owned fields: nothing to own.
+      if (Object.keys(child).length > 0) set[`f:${key}`] = child;
+    } else set[`f:${key}`] = {};
   }
   return set;
 }

@@ -30,7 +30,7 @@ const latency: CheckImplementation<'latency'> = {
     const run = await sample(spec, ctx, spec.requests, signal);
     const judged = run.samples.filter((s) => gotResponse(s) || s.curlExit === curlTimedOut);
     const failed = run.samples.length - judged.length;
-    const slow = judged.filter((s) => s.timeMs > threshold);
+    const slow = judged.filter((s) => s.curlExit === curlTimedOut || s.timeMs > threshold);
     const timedOut = judged.filter((s) => s.curlExit === curlTimedOut).length;
     const n = judged.length;
     const verdict = judgeShare(slow.length, n, spec.slowShare, spec.confidence);

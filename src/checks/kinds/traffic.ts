@@ -96,7 +96,7 @@ const traffic: CheckImplementation<'traffic'> = {
       expected: expectedText(spec, n),
       found,
       details,
-      hint: `each request must open a new connection; try a few by hand: ${reproduce(run.vantage, run.request)}`,
+      hint: `compare the weights (or replica counts) with the expected split; a few requests by hand: ${reproduce(run.vantage, run.request)}`,
       data: {
         n,
         counts,

@@ -34,15 +34,25 @@ const command: Command = (cli) =>
       const context = { runner: deps.runner, env: cli.env, paths: cli.paths };
       const overrides = overridesFrom(args);
       const general = await runDoctor({ context, overrides, probes: ids.size ? defaultProbes.filter((p) => !perLabProbes.has(p.id)) : defaultProbes });
-      const perLab: Array<{ lab: string; ready: boolean; findings: typeof general }> = [];
+      const perLab: Array<{ lab: string; ready: boolean; offline: boolean; findings: typeof general }> = [];
+      const [{ offlineFinding }, { resolvePins }] = await Promise.all([import('../../offline/readiness.js'), import('../../platform/tools/versions.js')]);
+      const offlineDeps = { runner: deps.runner, docker: cli.env.KINDLAB_DOCKER || 'docker', env: cli.env, cacheDir: cli.paths.cache, stateDir: cli.paths.state };
       for (const id of ids) {
         const lab = await loadLab(id);
         const findings = await runDoctor({ lab: lab.meta, context, overrides, probes: defaultProbes.filter((p) => perLabProbes.has(p.id)) });
-        perLab.push({ lab: id, ready: blockingFindings([...general, ...findings]).length === 0, findings });
+        // Offline readiness only informs (a warning at most): the lab can still start with a network.
+        const offline = await offlineFinding(lab, resolvePins(overrides), offlineDeps);
+        findings.push(offline);
+        perLab.push({ lab: id, ready: blockingFindings([...general, ...findings]).length === 0, offline: offline.status === 'ok', findings });
       }
       const ready = blockingFindings(general).length === 0 && perLab.every((l) => l.ready);
       if (args.json) {
-        cli.term.out(JSON.stringify({ ready, findings: general, labs: perLab }, null, 2) + '\n');
+        const summary = {
+          canRun: perLab.filter((l) => l.ready).map((l) => l.lab),
+          notReady: perLab.filter((l) => !l.ready).map((l) => l.lab),
+          offline: perLab.filter((l) => l.ready && l.offline).map((l) => l.lab),
+        };
+        cli.term.out(JSON.stringify({ ready, findings: general, labs: perLab, ...(perLab.length ? { summary } : {}) }, null, 2) + '\n');
       } else {
         const c = ansi(cli.term.color);
         cli.term.out(renderFindings(general, { color: cli.term.color, json: false }));
@@ -52,7 +62,11 @@ const command: Command = (cli) =>
         if (perLab.length) {
           const can = perLab.filter((l) => l.ready).map((l) => l.lab);
           const cannot = perLab.filter((l) => !l.ready).map((l) => l.lab);
-          cli.term.out(`\nThis machine can run: ${can.length ? can.join(', ') : 'none of them'}${cannot.length ? `; not ready for: ${cannot.join(', ')}` : ''}\n`);
+          const offline = perLab.filter((l) => l.ready && l.offline).map((l) => l.lab);
+          cli.term.out(
+            `\nThis machine can run: ${can.length ? can.join(', ') : 'none of them'}${cannot.length ? `; not ready for: ${cannot.join(', ')}` : ''}` +
+              `; without internet: ${offline.length ? offline.join(', ') : 'none'}\n`,
+          );
         }
       }
       return ready ? ExitCode.ok : ExitCode.environment;

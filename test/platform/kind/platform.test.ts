@@ -160,6 +160,7 @@ describe('createPlatform', () => {
       CTX_CLUSTER2: 'kind-kindlab-mesh-c2',
       LAB_DIR: '/labs/mesh',
       REPO_DIR: '/src/kindlab',
+      KINDLAB_OWNER_LABELS: '--label dev.kindlab.owned=true --label dev.kindlab.lab=mesh',
     });
     expect(up.versions).toMatchObject({ kind: 'v0.33.0', 'gateway-api': 'v1.6.1', 'cloud-provider-kind': expect.stringContaining('v0.11.1') });
     expect(up.versions.nodeImage).toMatch(/^kindest\/node:v1\.35\.8@sha256:/);
@@ -171,6 +172,31 @@ describe('createPlatform', () => {
       labId: 'mesh',
       clusters: [{ kindName: 'kindlab-mesh-c1' }, { kindName: 'kindlab-mesh-c2' }],
     });
+  });
+
+  it('asks for istioctl and the Istio release when a step installs Istio itself, without the addon', async () => {
+    fakeKind(runner, kube, existing, [{ kindName: 'kindlab-steps', nodes: [{ name: 'kindlab-steps-control-plane' }] }]);
+    const l = lab({ id: 'steps', clusters: [{}] });
+    l.steps = [
+      {
+        id: 'install',
+        title: 'Install Istio',
+        index: 1,
+        line: 10,
+        markdown: '',
+        commands: [{ code: 'istioctl install -y -f "$ISTIO_HOME/manifests/profiles/demo.yaml"', line: 12 }],
+        cleanup: [],
+        before: [],
+        checks: [],
+        hints: [],
+      },
+    ];
+    const up = await createPlatform(deps).up(l, options('steps'));
+    expect(toolRequests[0]?.needs).toEqual({ helm: false, istio: true });
+    expect(up.env.ISTIO_HOME).toBe('/cache/istio');
+    // Without Istio anywhere in the lab, nothing Istio is fetched.
+    await createPlatform(deps).up(lab({ id: 'steps', clusters: [{}] }), options('steps'));
+    expect(toolRequests[1]?.needs).toEqual({ helm: false, istio: false });
   });
 
   it('attach gives the same environment without creating anything', async () => {

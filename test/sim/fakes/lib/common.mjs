@@ -4,8 +4,32 @@
  * because fakes may run in parallel), and small output helpers.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { setTimeout as sleepMs } from 'node:timers/promises';
+
+/**
+ * The yaml package, loaded on first use (synchronously, through its CommonJS build): it is a
+ * quarter of a fake's start-up time, and most calls only read JSON.
+ */
+let yamlModule;
+export function yaml() {
+  yamlModule ??= createRequire(import.meta.url)('yaml');
+  return yamlModule;
+}
+
+/** Parses a JSON or YAML document (kubeconfigs the fakes write are JSON, which is valid YAML). */
+export function parseDocument(text) {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return yaml().parse(text);
+}
 
 /** Environment variables worth recording besides KUBECONFIG. */
 const RECORDED_ENV = /^(KUBECONFIG|ISTIO_HOME|DOCKER_HOST|KIND_EXPERIMENTAL_PROVIDER|KIND_CLUSTER_NAME|HTTPS?_PROXY|NO_PROXY|CTX_.*)$/;

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 /**
  * A small Kubernetes REST client for the fakes: plain HTTP(S) to the server of the kubeconfig
  * context, discovery to map kubectl's resource names ("deploy", "deployments.apps", "vs") and
@@ -18,6 +22,38 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Discovery is cached on disk per server, as kubectl caches it under ~/.kube/cache: a fake starts
+ * for every command, and asking ~20 group versions each time would make every call slow. A name
+ * the cache does not know triggers a fresh discovery, so CRDs created meanwhile are found.
+ */
+const CACHE_TTL_MS = 10 * 60_000;
+
+function cacheFile(server) {
+  const home = process.env.HOME || homedir();
+  return join(home, '.kube', 'cache', 'fake-discovery', `${createHash('sha256').update(server).digest('hex').slice(0, 16)}.json`);
+}
+
+function readCache(server) {
+  try {
+    const c = JSON.parse(readFileSync(cacheFile(server), 'utf8'));
+    return Date.now() - c.time < CACHE_TTL_MS ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(server, data) {
+  try {
+    const file = cacheFile(server);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.${process.pid}`, JSON.stringify({ time: Date.now(), ...data }));
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
+
 /** Groups kubectl prefers when a short name is ambiguous (gateways: Gateway API before Istio). */
 const groupRank = (g) => (g === '' ? 0 : g.endsWith('.k8s.io') || !g.includes('.') ? 1 : 2);
 
@@ -26,8 +62,23 @@ export class Kube {
     this.server = access.server;
     this.token = access.token;
     this.namespace = access.namespace ?? 'default';
+    const cached = readCache(this.server);
+    this.resources = cached?.resources;
+    this.byGroupVersion = new Map(Object.entries(cached?.groupVersions ?? {}));
+    this.fromCache = cached !== undefined;
+  }
+
+  /** Forgets cached discovery (a name was not found in it). Returns false when it was fresh already. */
+  refreshDiscovery() {
+    if (!this.fromCache) return false;
+    this.fromCache = false;
     this.resources = undefined;
     this.byGroupVersion = new Map();
+    return true;
+  }
+
+  saveDiscovery() {
+    writeCache(this.server, { resources: this.resources, groupVersions: Object.fromEntries(this.byGroupVersion) });
   }
 
   async request(method, path, { query, body, contentType, text } = {}) {
@@ -86,6 +137,7 @@ export class Kube {
           subresources: (list.resources ?? []).filter((s) => s.name.startsWith(`${r.name}/`)).map((s) => s.name.split('/')[1]),
         }));
       this.byGroupVersion.set(key, resources);
+      this.saveDiscovery();
     }
     return this.byGroupVersion.get(key);
   }
@@ -93,11 +145,11 @@ export class Kube {
   /** Every resource at its group's preferred version. */
   async discover() {
     if (this.resources) return this.resources;
-    const all = [...(await this.groupVersion('', 'v1'))];
-    const groups = await this.request('GET', '/apis');
-    for (const g of groups.groups ?? []) all.push(...(await this.groupVersion(g.name, g.preferredVersion.version)));
-    this.resources = all;
-    return all;
+    const [core, groups] = await Promise.all([this.groupVersion('', 'v1'), this.request('GET', '/apis')]);
+    const perGroup = await Promise.all((groups.groups ?? []).map((g) => this.groupVersion(g.name, g.preferredVersion.version)));
+    this.resources = [...core, ...perGroup.flat()];
+    this.saveDiscovery();
+    return this.resources;
   }
 
   /** Resolves kubectl's spelling of a resource type: plural, singular, short name, Kind, or qualified with a group. */
@@ -117,6 +169,7 @@ export class Kube {
       .filter((r) => !groupParts.length || r.group === groupFilter)
       .filter((r) => !versionFilter || r.version === versionFilter)
       .sort((a, b) => groupRank(a.group) - groupRank(b.group));
+    if (matches.length === 0 && this.refreshDiscovery()) return this.resourceFor(typeName);
     if (matches.length === 0) {
       const e = new Error(`error: the server doesn't have a resource type "${typeName}"`);
       e.kubectl = true;
@@ -131,6 +184,7 @@ export class Kube {
     const group = slash < 0 ? '' : apiVersion.slice(0, slash);
     const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
     const found = (await this.groupVersion(group, version)).find((r) => r.kind === kind);
+    if (!found && this.refreshDiscovery()) return this.resourceForKind(apiVersion, kind, source);
     if (!found) {
       const e = new Error(
         `error: resource mapping not found for name: "${source}" namespace: "" from "": no matches for kind "${kind}" in version "${apiVersion}"\nensure CRDs are installed first`,

@@ -6,8 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { die } from './common.mjs';
+import { die, parseDocument } from './common.mjs';
 
 export const SIM_TOKEN = 'kindlab-sim-token';
 
@@ -29,7 +28,7 @@ export function kubeconfigWriteTarget(explicit) {
 
 function readConfig(path) {
   if (!existsSync(path)) return undefined;
-  return parse(readFileSync(path, 'utf8')) ?? {};
+  return parseDocument(readFileSync(path, 'utf8')) ?? {};
 }
 
 export function loadMerged(files) {
@@ -76,6 +75,11 @@ export function singleContextConfig(name, server) {
   };
 }
 
+/** Kubeconfigs are written as JSON: valid YAML for every reader, and quick for the fakes to read. */
+function writeConfig(path, config) {
+  writeFileEnsuringDir(path, `${JSON.stringify(config, null, 2)}\n`);
+}
+
 export function writeFileEnsuringDir(path, text) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text, { mode: 0o600 });
@@ -89,7 +93,7 @@ export function mergeContext(path, name, server) {
     config[key] = [...(config[key] ?? []).filter((e) => e.name !== name), ...one[key]];
   }
   config['current-context'] = name;
-  writeFileEnsuringDir(path, stringify(config));
+  writeConfig(path, config);
 }
 
 /** Removes a context (and its cluster and user) from a kubeconfig file, as `kind delete cluster` does. */
@@ -98,11 +102,11 @@ export function removeContext(path, name) {
   if (!config) return;
   for (const key of ['clusters', 'users', 'contexts']) config[key] = (config[key] ?? []).filter((e) => e.name !== name);
   if (config['current-context'] === name) config['current-context'] = '';
-  writeFileEnsuringDir(path, stringify(config));
+  writeConfig(path, config);
 }
 
 export function setCurrentContext(path, name) {
   const config = readConfig(path) ?? {};
   config['current-context'] = name;
-  writeFileEnsuringDir(path, stringify(config));
+  writeConfig(path, config);
 }

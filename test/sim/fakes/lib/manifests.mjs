@@ -6,12 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { readStdin } from './common.mjs';
+import { readStdin, yaml } from './common.mjs';
 
 function documents(text, source) {
   const objs = [];
-  for (const doc of parseAllDocuments(text)) {
+  for (const doc of yaml().parseAllDocuments(text)) {
     if (doc.errors.length) throw new Error(`error: error parsing ${source}: ${doc.errors[0].message}`);
     const obj = doc.toJS();
     if (obj === null || obj === undefined) continue;

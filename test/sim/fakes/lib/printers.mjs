@@ -1,5 +1,5 @@
 /** kubectl's output formats: -o json|yaml|name|jsonpath=|custom-columns=|wide and the default tables. */
-import { stringify } from 'yaml';
+import { yaml } from './common.mjs';
 import { renderJsonPath } from './jsonpath.mjs';
 import { Kube } from './kube-client.mjs';
 
@@ -89,7 +89,7 @@ export function render(objects, { output, single, allNamespaces, resource }) {
   const data = single && shown.length === 1 ? shown[0] : list;
   if (!output || output === 'wide') return table(shown, { allNamespaces });
   if (output === 'json') return JSON.stringify(data, null, 4);
-  if (output === 'yaml') return stringify(data).trimEnd();
+  if (output === 'yaml') return yaml().stringify(data).trimEnd();
   if (output === 'name') return shown.map((o) => Kube.displayName(resource(o), o.metadata.name)).join('\n');
   if (output.startsWith('jsonpath=') || output.startsWith('jsonpath-as-json=')) {
     const template = output.slice(output.indexOf('=') + 1).replace(/^'(.*)'$/, '$1');
