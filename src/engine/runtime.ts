@@ -19,6 +19,8 @@ export interface EngineDeps {
   runCheck: CheckRunner;
   /** The environment kindlab itself was started with (process.env in production). */
   baseEnv: Record<string, string | undefined>;
+  /** Upper bound for every checkpoint's timeout (`run --check-timeout`), to fail fast in CI. */
+  checkTimeoutCapMs?: number;
 }
 
 export interface LabRuntime {

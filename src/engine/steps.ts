@@ -1,5 +1,6 @@
 /** Running one step's commands, checks and cleanup. Shared by the interactive and unattended flows. */
 import type { CheckSpec } from '../checks/schema.js';
+import { parseDuration } from '../core/duration.js';
 import type { CheckResult } from '../checks/types.js';
 import type { CodeBlock, Step } from '../lab/model.js';
 import { checkContext, commandEnv, repoDirOf, type LabRuntime } from './runtime.js';
@@ -73,12 +74,18 @@ export async function runCheckList(
   const results: CheckResult[] = [];
   for (const check of checks) {
     const ctx = checkContext(rt, baseline, stepStartedAt, signal);
-    const result = await rt.deps.runCheck(check, ctx);
+    const result = await rt.deps.runCheck(capTimeout(check, rt.deps.checkTimeoutCapMs), ctx);
     if (result.captured) Object.assign(rt.vars, result.captured);
     results.push(result);
     onResult?.(result);
   }
   return { results, passed: results.every((r) => r.status === 'pass') };
+}
+
+function capTimeout(check: CheckSpec, capMs: number | undefined): CheckSpec {
+  if (capMs === undefined) return check;
+  const own = check.options.timeout ? parseDuration(check.options.timeout) : Infinity;
+  return own <= capMs ? check : ({ ...check, options: { ...check.options, timeout: `${capMs}ms` } } as CheckSpec);
 }
 
 /** The `check before` blocks of a step: observed once when the step begins, kept as its baseline. */

@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
+import { parseDuration } from '../../core/duration.js';
 import { ExitCode, KindlabError } from '../../core/errors.js';
 import { renderSummary, toJUnit, type RunReport } from '../../engine/report.js';
 import { runLab, type RunEvent } from '../../engine/unattended.js';
 import type { Lab } from '../../lab/model.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
-import { renderCheckResult, renderCommand } from '../render.js';
+import { renderCheckResult, renderCommand, renderCommandFailure } from '../render.js';
 import { jsonOption, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
 import { preflight } from './_preflight.js';
 
@@ -22,6 +23,7 @@ const command: Command = (cli) =>
       report: { type: 'string', description: 'Write the JSON report to this file', valueHint: 'file' },
       junit: { type: 'string', description: 'Write JUnit XML to this file', valueHint: 'file' },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
+      'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout (fail fast when validating labs)", valueHint: '30s' },
       verbose: { type: 'boolean', description: "Show every command's output" },
       ...jsonOption,
       ...versionOptions,
@@ -49,7 +51,8 @@ const command: Command = (cli) =>
 
 async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs: string[]): Promise<RunReport> {
   const stateDir = cli.labDir(lab.meta.id);
-  const [deps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
+  const [baseDeps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
+  const deps = typeof args['check-timeout'] === 'string' ? { ...baseDeps, checkTimeoutCapMs: durationArg(args['check-timeout'], '--check-timeout') } : baseDeps;
   let provisioned;
   if (typeof args.context === 'string' && args.context) {
     const { attachExplicitContext } = await import('../../platform/explicit-context.js');
@@ -78,6 +81,14 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
   return report;
 }
 
+function durationArg(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new KindlabError('usage', `${flag} "${text}" is not a duration`, { fix: 'Use e.g. 500ms, 30s or 2m.' });
+  }
+}
+
 function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
   const color = cli.term.color;
   switch (e.type) {
@@ -93,6 +104,12 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
     case 'check':
       cli.term.err(renderCheckResult(e.result, color));
       break;
+    case 'step-end': {
+      // A failed command's output is what the user needs to see; without --verbose it was not shown.
+      const bad = e.report.commands.find((c) => c.exitCode !== 0);
+      if (bad) cli.term.err(renderCommandFailure(bad, color));
+      break;
+    }
     default:
       break;
   }

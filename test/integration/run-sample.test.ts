@@ -1,0 +1,117 @@
+/**
+ * `kindlab run <lab> --yes` end to end: the real CLI process, the real KubeClient and checks,
+ * against the simulated API server and the fake kind/kubectl/docker/cloud-provider-kind on PATH.
+ * The sim's exec hook answers the HTTP sampler like nginx would behind the load balancer.
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProcessRunner } from '../../src/platform/exec.js';
+import type { RunReport } from '../../src/engine/report.js';
+import { createSimHarness, type SimHarness } from '../sim/harness.js';
+import { isSamplerCommand, simulateSamplerScript } from '../checks/sampler-sim.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const bin = join(repo, 'bin/kindlab.js');
+const fixtures = join(repo, 'test/fixtures/labs');
+
+let h: SimHarness | undefined;
+afterEach(async () => {
+  await h?.cleanup();
+  h = undefined;
+});
+
+async function runKindlab(harness: SimHarness, args: string[]) {
+  return createProcessRunner().run(process.execPath, [bin, ...args], {
+    env: { ...harness.env, KINDLAB_LABS_PATH: fixtures, NO_COLOR: '1' },
+    cwd: harness.dir,
+    timeoutMs: 120_000,
+  });
+}
+
+/** nginx behind the load balancer: answers at the LB IP the sim assigned, refuses anything else. */
+function serveNginx(harness: SimHarness, body = '<title>Welcome to nginx!</title>') {
+  harness.sim.onExec = ({ command }) => {
+    if (!isSamplerCommand(command)) return { stdout: '', stderr: `unexpected exec: ${command.join(' ')}`, exitCode: 1 };
+    return simulateSamplerScript(command, (req) =>
+      /^http:\/\/\d+\.\d+\.\d+\.\d+\/$/.test(req.url) ? { status: 200, body, timeMs: 3 } : { exit: 7, error: 'Failed to connect' },
+    );
+  };
+}
+
+describe('kindlab run (simulated cluster)', () => {
+  it('provisions, runs every step, passes every checkpoint, writes JSON and JUnit reports, tears down', async () => {
+    h = await createSimHarness();
+    serveNginx(h);
+    const report = join(h.dir, 'report.json');
+    const junit = join(h.dir, 'junit.xml');
+    const r = await runKindlab(h, ['run', 'sample-nginx', '--yes', '--skip-doctor', '--report', report, '--junit', junit]);
+    expect(r.stderr, r.stderr).toContain('passed');
+    expect(r.exitCode).toBe(0);
+
+    const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
+    expect(rep.outcome).toBe('passed');
+    expect(rep.steps.map((s) => [s.id, s.status])).toEqual([
+      ['deploy', 'passed'],
+      ['scale', 'passed'],
+      ['expose', 'passed'],
+    ]);
+    expect(rep.steps[2]?.checks.map((c) => c.status)).toEqual(['pass', 'pass']);
+    expect(await readFile(junit, 'utf8')).toMatch(/<testsuite name="sample-nginx" tests="\d+" failures="0" skipped="0"/);
+
+    // The recorded command sequence: one cluster created with kindlab's name and the lab's own
+    // kubeconfig, the lab's kubectl commands with that kubeconfig, the cluster deleted at the end.
+    const kind = h.calls('kind').map((c) => c.argv.slice(0, 2).join(' '));
+    expect(kind.filter((c) => c === 'create cluster')).toHaveLength(1);
+    expect(kind[kind.length - 1]).toBe('delete cluster');
+    const create = h.calls('kind').find((c) => c.argv[0] === 'create');
+    expect(create?.argv).toContain('kindlab-sample-nginx');
+    expect(create?.config).toMatch(/role: worker/);
+    const kubectl = h.calls('kubectl').filter((c) => ['apply', 'scale'].includes(c.argv[0] as string));
+    expect(kubectl.map((c) => c.argv.slice(0, 2).join(' '))).toEqual(['apply -f', 'scale deployment/nginx', 'apply -f']);
+    for (const c of kubectl) expect(c.env.KUBECONFIG).toContain(join('kindlab', 'labs', 'sample-nginx'));
+  });
+
+  it('fails the right checkpoint and exits 1 when the app answers with the wrong page', async () => {
+    h = await createSimHarness();
+    serveNginx(h, 'It works! (apache)');
+    const report = join(h.dir, 'report.json');
+    const r = await runKindlab(h, ['run', 'sample-nginx', '--yes', '--skip-doctor', '--keep', '--check-timeout', '3s', '--report', report]);
+    expect(r.exitCode).toBe(1);
+    const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
+    expect(rep.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed']);
+    const failed = rep.steps[2]?.checks.find((c) => c.status !== 'pass');
+    expect(failed?.kind).toBe('http');
+    expect(failed?.expected).toMatch(/Welcome to nginx/);
+    expect(failed?.found).toMatch(/It works/);
+    // --keep: the cluster stays.
+    expect(h.calls('kind').some((c) => c.argv[0] === 'delete')).toBe(false);
+  });
+
+  it('fails the rollout checkpoint, naming what it found, when pods crash-loop', async () => {
+    h = await createSimHarness({ podFate: () => 'crash-loop' });
+    // A lab whose command does not itself wait for the rollout, so the checkpoint is what notices.
+    const labs = join(h.dir, 'labs');
+    await mkdir(join(labs, 'crashy', 'manifests'), { recursive: true });
+    await copyFile(join(fixtures, 'sample-nginx/manifests/nginx.yaml'), join(labs, 'crashy/manifests/nginx.yaml'));
+    await writeFile(
+      join(labs, 'crashy/lab.md'),
+      ['---', 'id: crashy', 'title: Crash-looping pods', 'summary: A deployment whose pods never become ready', 'source: {title: test}', 'duration: 5m',
+        'requires: {memoryGiB: 1, cpus: 1}', 'clusters: [{workers: 1}]', '---', '', '## Deploy {#deploy}', '', '```sh', 'kubectl apply -f "$LAB_DIR/manifests/nginx.yaml"', '```', '',
+        '```sh cleanup', 'kubectl delete -f "$LAB_DIR/manifests/nginx.yaml"', '```', '', '```check', '- rollout: deployment/nginx', '```', '', '> hint: look at the pods', ''].join('\n'),
+    );
+    const report = join(h.dir, 'report.json');
+    const r = await createProcessRunner().run(process.execPath, [bin, 'run', 'crashy', '--yes', '--skip-doctor', '--check-timeout', '2s', '--report', report], {
+      env: { ...h.env, KINDLAB_LABS_PATH: labs, NO_COLOR: '1' },
+      cwd: h.dir,
+      timeoutMs: 120_000,
+    });
+    expect(r.exitCode).toBe(1);
+    const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
+    const check = rep.steps[0]?.checks[0];
+    expect(check?.kind).toBe('rollout');
+    expect(check?.status).toBe('fail');
+    expect(check?.found).toMatch(/0\/2 ready/);
+    expect(r.stderr).toContain('expected:');
+  });
+});
