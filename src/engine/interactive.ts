@@ -25,7 +25,13 @@ export interface InteractiveOutcome {
   finished: boolean;
 }
 
-export async function runInteractive(session: LabSession, prompter: Prompter, ui: SessionUI): Promise<InteractiveOutcome> {
+export interface InteractiveOptions {
+  /** Cap on each checkpoint's wait when the learner asks for a check (default 10 s). */
+  quickCheckMs?: number;
+}
+
+export async function runInteractive(session: LabSession, prompter: Prompter, ui: SessionUI, opts: InteractiveOptions = {}): Promise<InteractiveOutcome> {
+  const quickMs = opts.quickCheckMs ?? 10_000;
   const total = session.lab.steps.length;
   let shownIndex = -1;
   let lastFailures: CheckResult[] = [];
@@ -60,7 +66,7 @@ export async function runInteractive(session: LabSession, prompter: Prompter, ui
 
     switch (action) {
       case 'check': {
-        const outcome = await session.check(index, (r) => ui.showResult(r));
+        const outcome = await session.check(index, (r) => ui.showResult(r), quickMs);
         lastFailures = outcome.results.filter((r) => r.status !== 'pass');
         if (outcome.passed) {
           if (await finishStep(session, index, ui)) return { finished: true };

@@ -76,11 +76,16 @@ export class LabSession {
     return results;
   }
 
-  async check(index = this.progress.current, onResult?: (r: CheckResult) => void): Promise<CheckOutcome> {
+  /**
+   * Verifies a step. `quickMs` caps every checkpoint's wait: a learner pressing "check" wants a
+   * verdict on the cluster as it is now, not minutes of waiting for something that may never come.
+   */
+  async check(index = this.progress.current, onResult?: (r: CheckResult) => void, quickMs?: number): Promise<CheckOutcome> {
     await this.begin(index);
     const step = this.step(index);
     const b = this.begun.get(index) ?? { at: this.rt.deps.clock.now(), baseline: new Map() };
-    const { results, passed } = await runCheckList(this.rt, step.checks, b.baseline, b.at, onResult);
+    const rt = quickMs === undefined ? this.rt : { ...this.rt, deps: { ...this.rt.deps, checkTimeoutCapMs: Math.min(quickMs, this.rt.deps.checkTimeoutCapMs ?? Infinity) } };
+    const { results, passed } = await runCheckList(rt, step.checks, b.baseline, b.at, onResult);
     await this.save((p) => {
       const sp = stepProgress(p, step.id);
       p.steps[step.id] = { ...sp, status: passed ? 'passed' : 'failed', checks: sp.checks + 1, updatedAt: new Date(this.rt.deps.clock.now()).toISOString() };

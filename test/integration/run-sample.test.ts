@@ -39,7 +39,7 @@ function serveNginx(harness: SimHarness, body = '<title>Welcome to nginx!</title
   };
 }
 
-describe('kindlab run (simulated cluster)', () => {
+describe('kindlab run (simulated cluster)', { timeout: 120_000 }, () => {
   it('provisions, runs every step, passes every checkpoint, writes JSON and JUnit reports, tears down', async () => {
     h = await createSimHarness();
     serveNginx(h);

@@ -277,7 +277,8 @@ export async function createSimHarness(opts: SimHarnessOptions = {}): Promise<Si
     },
     async cleanup() {
       await sim.stop();
-      await rm(dir, { recursive: true, force: true });
+      // A child that was just killed may still be writing (e.g. Node's compile cache): retry briefly.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
 }

@@ -1,4 +1,5 @@
 /** Argument fragments and helpers shared by several commands. */
+import { parseDuration } from '../../core/duration.js';
 import { KindlabError } from '../../core/errors.js';
 import type { Lab } from '../../lab/model.js';
 import { ProgressStore } from '../../engine/progress.js';
@@ -86,6 +87,14 @@ export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession
   const env = await platform.attach(lab, { stateDir: cli.labDir(id), overrides: {} });
   const rt: LabRuntime = { lab, env, vars: {}, deps };
   return new LabSession(rt, store, progress);
+}
+
+export function durationArg(text: string, flag: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new KindlabError('usage', `${flag} "${text}" is not a duration`, { fix: 'Use e.g. 500ms, 30s or 2m.' });
+  }
 }
 
 /** Parses a step argument (1-based number or step id) into an index. */

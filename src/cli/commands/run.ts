@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
-import { parseDuration } from '../../core/duration.js';
 import { ExitCode, KindlabError } from '../../core/errors.js';
 import { renderSummary, toJUnit, type RunReport } from '../../engine/report.js';
 import { runLab, type RunEvent } from '../../engine/unattended.js';
@@ -8,7 +7,7 @@ import type { Lab } from '../../lab/model.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure } from '../render.js';
-import { jsonOption, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, jsonOption, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
 import { preflight } from './_preflight.js';
 
 const command: Command = (cli) =>
@@ -79,14 +78,6 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
   if (args.keep) await cli.setCurrentLab(lab.meta.id);
   cli.term.err('\n' + renderSummary(report, { color: cli.term.color }));
   return report;
-}
-
-function durationArg(text: string, flag: string): number {
-  try {
-    return parseDuration(text);
-  } catch {
-    throw new KindlabError('usage', `${flag} "${text}" is not a duration`, { fix: 'Use e.g. 500ms, 30s or 2m.' });
-  }
 }
 
 function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {

@@ -11,7 +11,7 @@ import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure, renderStep } from '../render.js';
 import { ansi } from '../terminal.js';
 import { preflight } from './_preflight.js';
-import { loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
 
 const command: Command = (cli) =>
   defineCommand({
@@ -20,6 +20,7 @@ const command: Command = (cli) =>
       lab: { type: 'positional', description: 'Lab id (see kindlab list)', required: true },
       fresh: { type: 'boolean', description: "Start over from step 1: recreate the lab's clusters (saved progress is kept aside, not deleted)" },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
+      'check-timeout': { type: 'string', description: 'How long "Check my work" waits for each checkpoint (default 10s)', valueHint: '10s' },
       'keep-on-failure': { type: 'boolean', description: 'Leave half-created clusters in place when provisioning fails (for debugging)' },
       ...versionOptions,
     },
@@ -79,7 +80,8 @@ const command: Command = (cli) =>
         if (replay) await replayPassedSteps(cli, rt, progress.current, (s) => stepProgress(progress!, s).status === 'passed');
         const session = new LabSession(rt, store, progress);
         const prompter = await cli.prompter({ yes: false });
-        const outcome = await runInteractive(session, prompter, terminalUI(cli));
+        const quick = typeof args['check-timeout'] === 'string' ? durationArg(args['check-timeout'], '--check-timeout') : undefined;
+        const outcome = await runInteractive(session, prompter, terminalUI(cli), quick === undefined ? {} : { quickCheckMs: quick });
         if (outcome.finished && !progress.context) {
           if (await prompter.confirm(`Delete the clusters of ${id} now?`, true)) {
             await platform.down(id, { status: cli.status });
