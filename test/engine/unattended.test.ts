@@ -50,7 +50,7 @@ describe('runLab (unattended)', () => {
     const junit = toJUnit([report]);
     expect(junit).toMatch(/<testsuite name="demo" tests="\d+" failures="1" skipped="1"/);
     expect(junit).toContain('command exited with 4');
-    expect(renderSummary(report, { color: false })).toMatch(/FAIL  2\. Step number 2/);
+    expect(renderSummary(report, { color: false })).toMatch(/FAIL {2}2\. Step number 2/);
   });
 
   it('--until stops after the named step', async () => {
