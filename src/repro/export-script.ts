@@ -27,6 +27,7 @@ import { CPK_CONTAINER, cloudProviderKindRunArgs, metallbManifestUrl } from '../
 import { metricsServerUrl } from '../platform/addons/metrics-server.js';
 import { addonClusters, DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings, type IstioSampleAddon, type ResolvedAddon } from '../platform/addons/settings.js';
 import { INJECTOR_WEBHOOK, ISTIO_NAMESPACE, istioInstallArgs, profileWorkloads } from '../platform/istio/install.js';
+import { LAB_LABEL, ownedContainerLabelArgs } from '../platform/kind/names.js';
 import { planLab } from '../platform/platform.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { labUsesIstio } from '../offline/images.js';
@@ -309,6 +310,27 @@ EOF
   die "MetalLB did not accept the address pool"
 }`;
 
+/**
+ * network.podRoutes, as kindlab's interconnect does it: on every node, a route to each node of the
+ * other clusters for that node's pod range, via its address on the kind network.
+ */
+function podRouteLines(contexts: string[]): string[] {
+  const jsonpath = `{range .items[*]}{.metadata.name}{" "}{.spec.podCIDR}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\\n"}{end}`;
+  return [
+    '',
+    '# ---------------------------------------------------------------- pod routes between the clusters (network.podRoutes)',
+    `for ctx in ${contexts.map(sh).join(' ')}; do`,
+    `  kubectl --context "$ctx" get nodes -o jsonpath=${sh(jsonpath)} | sed "s|^|$ctx |"`,
+    'done > "$WORK/nodes.txt"',
+    'while read -r ctx node _cidr _ip; do',
+    '  while read -r other _other_node cidr ip; do',
+    '    [ "$other" = "$ctx" ] && continue',
+    '    docker exec "$node" ip route replace "$cidr" via "$ip" </dev/null',
+    '  done < "$WORK/nodes.txt"',
+    'done < "$WORK/nodes.txt"',
+  ];
+}
+
 export async function renderExportScript(lab: Lab, opts: ExportOptions): Promise<string> {
   const { pins } = opts;
   const last = opts.until === undefined ? lab.steps.length - 1 : stepIndexOf(lab, opts.until);
@@ -360,6 +382,8 @@ export async function renderExportScript(lab: Lab, opts: ExportOptions): Promise
           `  if ! kind get clusters 2>/dev/null | grep -q '^kindlab-'; then docker rm -f ${CPK_CONTAINER} >/dev/null 2>&1 || true; fi`,
         ]
       : []),
+    '  # Containers the lab itself started with $KINDLAB_OWNER_LABELS (e.g. a VM stand-in).',
+    `  docker ps -aq --filter label=${LAB_LABEL}=${lab.meta.id} | xargs -r docker rm -f >/dev/null`,
     '  exit 0',
     'fi',
     'mkdir -p "$WORK"',
@@ -432,6 +456,8 @@ export async function renderExportScript(lab: Lab, opts: ExportOptions): Promise
     if (p.contextVar) o.push(`export ${p.contextVar}=${sh(p.context)}`);
   }
 
+  if (lab.meta.network?.podRoutes) o.push(...podRouteLines(plans.map((p) => p.context)));
+
   o.push('', '# ---------------------------------------------------------------- addons (the commands kindlab runs)');
   const cpk = addons.find((a) => a.name === 'cloud-provider-kind');
   if (cpk) {
@@ -469,6 +495,7 @@ export async function renderExportScript(lab: Lab, opts: ExportOptions): Promise
     '# ---------------------------------------------------------------- the lab\'s environment',
     `export KINDLAB_LAB=${sh(lab.meta.id)}`,
     `export KINDLAB_CLUSTER=${sh(first?.kindName ?? '')}`,
+    `export KINDLAB_OWNER_LABELS=${sh(ownedContainerLabelArgs(lab.meta.id).join(' '))}`,
     `export LAB_DIR="$WORK/labs/${lab.meta.id}"`,
     'export REPO_DIR="$WORK"',
     ...Object.entries(lab.meta.env).map(([k, v]) => `export ${k}="${envValue(v)}"`),

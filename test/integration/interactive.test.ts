@@ -43,7 +43,7 @@ describe('kindlab start (pseudo-terminal)', () => {
     h = await createSimHarness();
     h.sim.onExec = ({ command }) =>
       isSamplerCommand(command) ? simulateSamplerScript(command, () => ({ status: 200, body: 'Welcome to nginx!' })) : { stdout: '', stderr: 'unexpected', exitCode: 1 };
-    const env = { ...h.env, KINDLAB_LABS_PATH: fixtures };
+    const env: Record<string, string | undefined> = { ...h.env, KINDLAB_LABS_PATH: fixtures };
     const args = [process.execPath, bin, 'start', 'sample-nginx', '--skip-doctor', '--check-timeout', '2s'];
 
     pty = spawnInPty(args, { env, cwd: h.dir });

@@ -90,6 +90,21 @@ describe('kindlab export', () => {
     expect(script).toContain('export KINDLAB_CLUSTER=kindlab-istio-traffic');
   });
 
+  it('multicluster: pod routes between the clusters are added after they are created, before the first step', async () => {
+    const script = await renderExportScript(await findLab('multicluster'), { pins, kindlabVersion: '0.0.0', now });
+    const routes = script.indexOf('ip route replace "$cidr" via "$ip"');
+    expect(routes).toBeGreaterThan(script.lastIndexOf('kind create cluster'));
+    expect(routes).toBeLessThan(script.indexOf('step 1: '));
+    expect(script).toContain("for ctx in kind-kindlab-multicluster-c1 kind-kindlab-multicluster-c2; do");
+  });
+
+  it('mesh-expansion: the VM gets kindlab ownership labels and `down` removes it', async () => {
+    const script = await renderExportScript(await findLab('mesh-expansion'), { pins, kindlabVersion: '0.0.0', now });
+    expect(script).toContain("export KINDLAB_OWNER_LABELS='--label dev.kindlab.owned=true --label dev.kindlab.lab=mesh-expansion'");
+    const down = script.slice(script.indexOf('if [ "${1:-}" = down ]'), script.indexOf('mkdir -p "$WORK"'));
+    expect(down).toContain('docker ps -aq --filter label=dev.kindlab.lab=mesh-expansion | xargs -r docker rm -f');
+  });
+
   it('values captured by checkpoints for later steps are read with kubectl', async () => {
     const script = await renderExportScript(await findLab('canary-l4'), { pins, kindlabVersion: '0.0.0', now });
     expect(script).toMatch(/LB_IP="\$\(wait_for_value --context kind-kindlab-canary-l4 get service\/\S+ -n default -o 'jsonpath=\{\.status\.loadBalancer\.ingress\[0\]\.ip\}'\)"/);

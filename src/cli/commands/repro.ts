@@ -6,7 +6,8 @@ import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand } from '../render.js';
 import { listArg } from './_offline.js';
-import { jsonOption, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
+import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { registryMirrorsFor } from './_offline.js';
 import { preflight } from './_preflight.js';
 
 const command: Command = (cli) =>
@@ -50,14 +51,12 @@ const command: Command = (cli) =>
       }
       if (!args['skip-doctor']) await preflight(cli, lab);
 
-      const [{ reproduce, reproduceMatrix }, { ensureOfflineMirrors }, deps, platform] = await Promise.all([
+      const [{ reproduce, reproduceMatrix }, deps, platform] = await Promise.all([
         import('../../repro/run.js'),
-        import('../../offline/readiness.js'),
         cli.engineDeps(),
         cli.platform(),
       ]);
-      const docker = { runner: deps.runner, docker: cli.env.KINDLAB_DOCKER || 'docker', env: cli.env };
-      const registryMirrors = { ...(await ensureOfflineMirrors({ ...docker, cacheDir: cli.paths.cache, stateDir: cli.paths.state })), ...mirrorsFrom(rawArgs) };
+      const registryMirrors = await registryMirrorsFor(cli, rawArgs);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
       const outDir = resolve(typeof args.out === 'string' && args.out ? args.out : join('.', `kindlab-repro-${lab.meta.id}-${stamp}`));
       const common = {

@@ -7,7 +7,8 @@ import type { Lab } from '../../lab/model.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure } from '../render.js';
-import { durationArg, jsonOption, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { registryMirrorsFor } from './_offline.js';
 import { preflight } from './_preflight.js';
 
 const command: Command = (cli) =>
@@ -65,7 +66,7 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
     provision: {
       stateDir,
       overrides: overridesFrom(args),
-      registryMirrors: mirrorsFrom(rawArgs),
+      registryMirrors: await registryMirrorsFor(cli, rawArgs),
       keepOnFailure: Boolean(args.keep),
       status: (m) => cli.status(m),
     },

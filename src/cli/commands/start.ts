@@ -11,7 +11,8 @@ import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure, renderStep } from '../render.js';
 import { ansi } from '../terminal.js';
 import { preflight } from './_preflight.js';
-import { durationArg, loadLab, mirrorsFrom, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { registryMirrorsFor } from './_offline.js';
 
 const command: Command = (cli) =>
   defineCommand({
@@ -48,7 +49,7 @@ const command: Command = (cli) =>
         const provisionOpts = {
           stateDir,
           overrides: overridesFrom(args),
-          registryMirrors: mirrorsFrom(rawArgs),
+          registryMirrors: await registryMirrorsFor(cli, rawArgs),
           keepOnFailure: Boolean(args['keep-on-failure']),
           status: cli.status,
         };
