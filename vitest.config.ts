@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The opt-in end-to-end suite needs Docker and internet; it is run by `npm run test:e2e`.
+    // The opt-in end-to-end suite needs Docker and internet: `npm run test:e2e` (vitest.e2e.config.ts).
     exclude: ['test/e2e/**', 'node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -35,7 +35,11 @@ describe('fake istioctl, docker, helm and cloud-provider-kind', () => {
     expect(webhook?.metadata.labels).toMatchObject({ app: 'sidecar-injector' });
     expect(mesh.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'virtualservices.networking.istio.io')).toBeDefined();
     expect((await sh(`istioctl version ${KC()}`)).stdout).toContain('control plane version: 1.31.1');
-    expect((await sh(`istioctl analyze ${KC()}`)).stdout).toBe('✔ No validation issues found when analyzing namespace: default.\n');
+    // analyze looks at the cluster: default is not labelled for injection yet (IST0102, Info, exit 0).
+    expect(await sh(`istioctl analyze ${KC()}`)).toMatchObject({ code: 0, stdout: expect.stringContaining('Info [IST0102] (Namespace default) The namespace is not enabled for Istio injection.') });
+    await sh(`kubectl ${KC()} label namespace default istio-injection=enabled`);
+    expect(await sh(`istioctl analyze ${KC()}`)).toMatchObject({ code: 0, stdout: '', stderr: '✔ No validation issues found when analyzing namespace: default.\n' });
+    await sh(`kubectl ${KC()} label namespace default istio-injection-`);
     const scripted = await sh(`istioctl analyze ${KC()}`, { KINDLAB_FAKE_ANALYZE: JSON.stringify({ output: 'Error [IST0101] nope\n', exitCode: 79 }) });
     expect(scripted).toMatchObject({ code: 79, stdout: 'Error [IST0101] nope\n' });
   });

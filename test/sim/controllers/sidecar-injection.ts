@@ -30,7 +30,9 @@ export function sidecarInjectionController(opts: SidecarInjectionOptions = {}): 
       const spec = (obj.spec ?? {}) as { containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
       if (spec.containers?.some((c) => c.name === 'istio-proxy')) return;
       const app = obj.metadata.labels?.app ?? obj.metadata.name;
-      spec.initContainers = [...(spec.initContainers ?? []), { name: 'istio-init', image, args: ['istio-iptables'] } as { name: string }];
+      // istio-init rewrites the pod's iptables rules, hence NET_ADMIN and NET_RAW (as the real injector sets).
+      const initSecurity = { allowPrivilegeEscalation: false, capabilities: { add: ['NET_ADMIN', 'NET_RAW'], drop: ['ALL'] }, privileged: false, runAsGroup: 0, runAsNonRoot: false, runAsUser: 0 };
+      spec.initContainers = [...(spec.initContainers ?? []), { name: 'istio-init', image, args: ['istio-iptables'], securityContext: initSecurity } as { name: string }];
       spec.containers = [
         ...(spec.containers ?? []),
         {
