@@ -4,22 +4,10 @@
  * server; the benchmark flips a Deployment to ready at a random moment and measures the time from
  * that write until the check resolves. Run with `npm run bench:checks` (Node transforms the TypeScript itself).
  */
-import { registerHooks } from 'node:module';
+import './lib/register-ts.mjs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-// Sources import each other as './x.js' (what tsc emits); run from source, those are .ts files.
-registerHooks({
-  resolve(specifier, context, next) {
-    try {
-      return next(specifier, context);
-    } catch (err) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context);
-      throw err;
-    }
-  },
-});
 
 const { startSimCluster } = await import('../test/sim/apiserver.js');
 const { createKubeClientFactory } = await import('../src/platform/kube.js');

@@ -17,6 +17,7 @@ import { KindlabError } from '../core/errors.js';
 import { imagePresent, mustDocker } from './docker-cli.js';
 import type { OfflineDeps } from './prefetch.js';
 import { prefetchManifestPath, readJson, type PrefetchManifest } from './state.js';
+import { pathExists } from '../core/fs.js';
 
 export const BUNDLE_MANIFEST = 'bundle.json';
 export const BUNDLE_IMAGES = 'images.tar';
@@ -28,19 +29,11 @@ export interface BundleResult {
   toolFiles: string[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The files of a tool's cache directory worth carrying: binaries and archives, not the unpacked root/. */
 async function toolFiles(cacheDir: string, rel: string): Promise<string[]> {
   const dir = join(cacheDir, rel);
-  if (!(await exists(dir))) return [];
+  if (!(await pathExists(dir))) return [];
   const names = await readdir(dir, { withFileTypes: true });
   return names.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => posix.join(rel.split('\\').join('/'), e.name));
 }

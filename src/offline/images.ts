@@ -14,11 +14,11 @@ import { parseAllDocuments } from 'yaml';
 import type { Lab } from '../lab/model.js';
 import { collectionRoot } from '../lab/locations.js';
 import { scanShell, simpleCommands } from '../lab/shell-refs.js';
-import type { IstioSampleAddon } from '../platform/addons/settings.js';
 import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { normalizeImage } from './image-ref.js';
 import { platformImages, type ImagePlace } from './platform-images.js';
+import { ISTIO_ADDON_FILES } from '../platform/istio/addons.js';
 
 export interface ImageEntry {
   /** Normalized reference (registry/repository[:tag][@digest]). */
@@ -140,14 +140,6 @@ export interface LabImageOptions {
   istioHome?: string;
 }
 
-const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
-  prometheus: 'samples/addons/prometheus.yaml',
-  grafana: 'samples/addons/grafana.yaml',
-  kiali: 'samples/addons/kiali.yaml',
-  jaeger: 'samples/addons/jaeger.yaml',
-  zipkin: 'samples/addons/extras/zipkin.yaml',
-  loki: 'samples/addons/loki.yaml',
-};
 
 export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabImages> {
   const byRef = new Map<string, ImageEntry>();

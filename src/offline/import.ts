@@ -24,6 +24,7 @@ import { parseImage } from './image-ref.js';
 import type { OfflineDeps } from './prefetch.js';
 import { mirrorPath, type RegistryBackend } from './registry.js';
 import { offlineStatePath, writeJson, type OfflineState, type PrefetchManifest, type Served } from './state.js';
+import { pathExists } from '../core/fs.js';
 
 export interface ImportResult {
   state: OfflineState;
@@ -70,7 +71,7 @@ export async function importBundle(file: string, deps: OfflineDeps, registry: Re
     let toolFiles = 0;
     for (const t of manifest.tools) {
       const from = join(work, t.dir);
-      if (!(await exists(from))) continue;
+      if (!(await pathExists(from))) continue;
       await cp(from, join(deps.cacheDir, t.dir), { recursive: true, force: false, errorOnExist: false });
       toolFiles++;
     }
@@ -127,12 +128,4 @@ export async function importBundle(file: string, deps: OfflineDeps, registry: Re
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 

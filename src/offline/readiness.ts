@@ -6,7 +6,6 @@
  * exact reference kind and cloud-provider-kind will use), and every cluster image in the running
  * local registry under the reference containerd will ask the mirror for.
  */
-import { stat } from 'node:fs/promises';
 import type { Lab } from '../lab/model.js';
 import type { Finding } from '../platform/doctor/types.js';
 import { DEFAULT_SOURCES, TOOLS } from '../platform/tools/catalog.js';
@@ -20,6 +19,7 @@ import { toolsForLab } from './prefetch.js';
 import { REGISTRY_IMAGE } from './platform-images.js';
 import { containerRegistry, mirrorPath, mirrorsFor, registryHas } from './registry.js';
 import { offlineStatePath, readJson, registryStorageDir, type OfflineState } from './state.js';
+import { pathExists } from '../core/fs.js';
 
 export interface ReadinessDeps extends DockerCli {
   cacheDir: string;
@@ -36,19 +36,11 @@ export interface Readiness {
   unknown: string[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Installed, or its verified download is there to be unpacked without a network. */
 async function toolCached(cacheDir: string, tool: keyof typeof TOOLS, version: string, host: HostPlatform): Promise<boolean> {
   const loc = cachedLocation(cacheDir, TOOLS[tool], version, host, DEFAULT_SOURCES);
-  return (await exists(loc.binary)) || (loc.root !== undefined && (await exists(`${loc.dir}/${loc.artifact.fileName}`)));
+  return (await pathExists(loc.binary)) || (loc.root !== undefined && (await pathExists(`${loc.dir}/${loc.artifact.fileName}`)));
 }
 
 export async function registryUp(apiUrl: string, fetchImpl: typeof fetch = fetch): Promise<boolean> {
@@ -67,7 +59,7 @@ export async function offlineReadiness(lab: Lab, pins: Pins, deps: ReadinessDeps
     if (!(await toolCached(deps.cacheDir, t, toolVersion(pins, t), host))) missing.push(`tool ${TOOLS[t].command} ${toolVersion(pins, t)}`);
   }
   const istio = cachedLocation(deps.cacheDir, TOOLS.istioctl, pins.istio, host, DEFAULT_SOURCES);
-  const istioHome = 'home' in istio && istio.home && (await exists(istio.home)) ? istio.home : undefined;
+  const istioHome = 'home' in istio && istio.home && (await pathExists(istio.home)) ? istio.home : undefined;
   const list = await labImages(lab, { pins, ...(istioHome ? { istioHome } : {}) });
 
   const state = await readJson<OfflineState>(offlineStatePath(deps.stateDir));

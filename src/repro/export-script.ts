@@ -31,6 +31,7 @@ import { LAB_LABEL, ownedContainerLabelArgs } from '../platform/kind/names.js';
 import { planLab } from '../platform/platform.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { labUsesIstio } from '../offline/images.js';
+import { ISTIO_ADDON_FILES } from '../platform/istio/addons.js';
 
 export interface ExportOptions {
   pins: Pins;
@@ -157,14 +158,6 @@ function checkComments(checks: CheckSpec[], label: string): string[] {
   return checks.map((c) => `# ${label} (lab.md:${c.line}): ${c.options.name ?? c.kind}`.replace(/\n/g, ' '));
 }
 
-const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
-  prometheus: 'samples/addons/prometheus.yaml',
-  grafana: 'samples/addons/grafana.yaml',
-  kiali: 'samples/addons/kiali.yaml',
-  jaeger: 'samples/addons/jaeger.yaml',
-  zipkin: 'samples/addons/extras/zipkin.yaml',
-  loki: 'samples/addons/loki.yaml',
-};
 const ISTIO_ADDON_WORKLOADS: Record<IstioSampleAddon, string> = {
   prometheus: 'deployment/prometheus',
   grafana: 'deployment/grafana',

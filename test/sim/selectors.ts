@@ -14,7 +14,12 @@ const SET_RE = new RegExp(`^(${KEY})\\s+(in|notin)\\s*\\(([^)]*)\\)$`);
 const EQ_RE = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`);
 const EXISTS_RE = new RegExp(`^(!?)\\s*(${KEY})$`);
 
-/** Splits on commas that are not inside "(...)" sets. */
+/**
+ * Deliberately written apart from src/checks/label-selector.ts: the simulated API server is the
+ * oracle the client code is tested against, so it must not share that code's mistakes.
+ *
+ * Splits on commas that are not inside "(...)" sets.
+ */
 function splitRequirements(selector: string): string[] {
   const parts: string[] = [];
   let depth = 0;

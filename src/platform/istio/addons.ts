@@ -21,7 +21,8 @@ const PHASE = 'Installing Istio addons';
 const CRD_RACE = /no matches for kind|ensure CRDs are installed first/i;
 const RETRY_PAUSE_MS = 5000;
 
-const files: Record<IstioSampleAddon, string> = {
+/** Where each addon's manifest sits in an Istio release (relative to ISTIO_HOME). */
+export const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
   prometheus: 'samples/addons/prometheus.yaml',
   grafana: 'samples/addons/grafana.yaml',
   kiali: 'samples/addons/kiali.yaml',
@@ -45,7 +46,7 @@ export function addonFiles(istioHome: string, addons: readonly IstioSampleAddon[
       fix: 'Keep one of them in the istio-addons list.',
     });
   }
-  return addons.map((a) => join(istioHome, files[a]));
+  return addons.map((a) => join(istioHome, ISTIO_ADDON_FILES[a]));
 }
 
 export async function installIstioAddons(ctx: ClusterContext, settings: AddonSettings['istio-addons']): Promise<void> {

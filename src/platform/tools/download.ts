@@ -9,12 +9,13 @@
  * content.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { formatDuration } from '../../core/duration.js';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import { ChecksumFormatError, parseChecksumFile } from './checksum.js';
 import { silentProgress, type ProgressSink } from './progress.js';
+import { pathExists } from '../../core/fs.js';
 
 export interface DownloadRequest {
   url: string;
@@ -55,14 +56,6 @@ class TransientError extends Error {}
 
 const defaults = { attempts: 4, backoffMs: 1000, stallTimeoutMs: 30_000 };
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const hostOf = (url: string) => {
   try {
@@ -219,7 +212,7 @@ async function fetchToFile(
 }
 
 async function download(req: DownloadRequest, options: DownloadOptions): Promise<DownloadResult> {
-  if (await exists(req.dest)) return { path: req.dest, cached: true };
+  if (await pathExists(req.dest)) return { path: req.dest, cached: true };
   const opts = { ...defaults, ...stripUndefined(options) };
   const fetchImpl = options.fetchImpl ?? fetch;
   const progress = options.progress ?? silentProgress;

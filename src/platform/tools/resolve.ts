@@ -5,7 +5,7 @@
  * whatever else is installed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm, symlink } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import type { ProcessRunner } from '../../core/seams.js';
@@ -16,6 +16,7 @@ import { exeSuffix, hostPlatform, type HostPlatform } from './host.js';
 import { installTool } from './install.js';
 import type { ProgressSink } from './progress.js';
 import { toolVersion, type Pins, type ToolName } from './versions.js';
+import { pathExists } from '../../core/fs.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -82,14 +83,6 @@ async function resolveOne(name: ToolName, pins: Pins, opts: EnsureToolsOptions, 
   return { name, path: installed.binary, ...(installed.home ? { home: installed.home } : {}), origin: installed.origin };
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A directory of links for exactly this set of tools, named after a hash of the set. Runs with
@@ -102,7 +95,7 @@ async function linkDir(cacheDir: string, tools: Resolved[], host: HostPlatform):
     .sort(([a], [b]) => a.localeCompare(b));
   const key = createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 16);
   const dir = join(cacheDir, 'tools', 'bin', key);
-  if (await exists(dir)) return dir;
+  if (await pathExists(dir)) return dir;
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(tmp, { recursive: true });
   try {
@@ -115,7 +108,7 @@ async function linkDir(cacheDir: string, tools: Resolved[], host: HostPlatform):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // Someone else built the same directory meanwhile.
-    if (!(code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'EPERM') || !(await exists(dir))) throw err;
+    if (!(code === 'EEXIST' || code === 'ENOTEMPTY' || code === 'EPERM') || !(await pathExists(dir))) throw err;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
