@@ -101,6 +101,9 @@ export async function runInteractive(session: LabSession, prompter: Prompter, ui
         await session.goTo(index - 1);
         break;
       case 'reset': {
+        // On a cluster the user named with --context, undoing changes needs an explicit yes.
+        const ctx = session.progress.context;
+        if (ctx && !(await prompter.confirm(`Run the cleanup of step ${index + 1} on your context "${ctx}"?`, false))) break;
         const records = await session.reset(index, commandOpts);
         const bad = records.find((r) => r.exitCode !== 0);
         if (bad) ui.showCommandFailure(bad);
