@@ -25,6 +25,11 @@ export const versionOptions = {
     description: 'Pull images of a registry through a mirror (repeatable)',
     valueHint: 'docker.io=https://mirror.example',
   },
+  'load-balancer': {
+    type: 'string',
+    description: 'What gives LoadBalancer Services an IP: cloud-provider-kind (default) or metallb (when the Docker socket cannot be shared)',
+    valueHint: 'metallb',
+  },
   context: {
     type: 'string',
     description: 'Run against this existing kube context instead of creating clusters (asks before destructive steps)',
@@ -62,6 +67,13 @@ export function mirrorsFrom(rawArgs: string[]): Record<string, string> {
 export async function loadLab(id: string): Promise<Lab> {
   const { findLab } = await import('../../lab/catalog.js');
   return findLab(id);
+}
+
+/** The lab as this run provisions it: --load-balancer may swap cloud-provider-kind for MetalLB. */
+export async function loadLabForRun(id: string, args: Record<string, unknown>): Promise<Lab> {
+  const [lab, { withLoadBalancer }] = await Promise.all([loadLab(id), import('../../platform/addons/load-balancer-choice.js')]);
+  const choice = args['load-balancer'];
+  return withLoadBalancer(lab, typeof choice === 'string' ? choice : undefined);
 }
 
 /** The lab a one-shot command acts on: --lab, else the one last started. */

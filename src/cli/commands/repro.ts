@@ -6,7 +6,7 @@ import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand } from '../render.js';
 import { listArg } from './_offline.js';
-import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { jsonOption, loadLabForRun, overridesFrom, versionOptions } from './_shared.js';
 import { registryMirrorsFor } from './_offline.js';
 import { preflight } from './_preflight.js';
 
@@ -34,7 +34,7 @@ const command: Command = (cli) =>
       'registry-mirror': versionOptions['registry-mirror'],
     },
     async run({ args, rawArgs }) {
-      const lab = await loadLab(args.lab);
+      const lab = await loadLabForRun(args.lab, args);
       const { resolvePins } = await import('../../platform/tools/versions.js');
       const istio = listArg(args.istio);
       const k8s = listArg(args.k8s);

@@ -7,7 +7,7 @@ import type { Lab } from '../../lab/model.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure } from '../render.js';
-import { durationArg, jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, jsonOption, loadLabForRun, overridesFrom, versionOptions } from './_shared.js';
 import { registryMirrorsFor } from './_offline.js';
 import { preflight } from './_preflight.js';
 
@@ -32,7 +32,7 @@ const command: Command = (cli) =>
       if (!args.lab && !args.all) throw new KindlabError('usage', 'name a lab to run, or --all', { fix: 'Example: kindlab run canary-l4 --yes' });
       const ids = args.all ? (await (await import('../../lab/catalog.js')).listLabs()).map((l) => l.id) : [args.lab as string];
       const labs: Lab[] = [];
-      for (const id of ids) labs.push(await loadLab(id));
+      for (const id of ids) labs.push(await loadLabForRun(id, args));
       if (!args.yes) {
         if (!cli.term.isTTY) throw new KindlabError('usage', 'unattended runs need --yes when not in a terminal', { fix: `Run: kindlab run ${ids.join(' ')} --yes` });
         const prompter = await cli.prompter({ yes: false });

@@ -11,7 +11,7 @@ import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure, renderStep } from '../render.js';
 import { ansi } from '../terminal.js';
 import { preflight } from './_preflight.js';
-import { durationArg, loadLab, overridesFrom, versionOptions } from './_shared.js';
+import { durationArg, loadLabForRun, overridesFrom, versionOptions } from './_shared.js';
 import { registryMirrorsFor } from './_offline.js';
 
 const command: Command = (cli) =>
@@ -26,7 +26,7 @@ const command: Command = (cli) =>
       ...versionOptions,
     },
     async run({ args, rawArgs }) {
-      const lab = await loadLab(args.lab);
+      const lab = await loadLabForRun(args.lab, args);
       const id = lab.meta.id;
       const stateDir = cli.labDir(id);
       const release = await acquireSessionLock(stateDir, id);

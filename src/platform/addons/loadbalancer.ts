@@ -111,7 +111,7 @@ export async function ensureCloudProviderKind(
   if (r.exitCode !== 0 && !/is already in use/i.test(r.stderr)) {
     throw phaseError(PHASE_CPK, 'could not start the cloud-provider-kind container', {
       result: r,
-      fix: 'If the Docker socket cannot be mounted (rootless Docker, some Podman setups), use the metallb addon instead.',
+      fix: 'If the Docker socket cannot be mounted (rootless Docker, some Podman setups), run again with --load-balancer metallb.',
     });
   }
   // A bad flag or an unreadable socket makes it exit at once; catch that here rather than as a
