@@ -9,6 +9,9 @@ import { describeSample, sendRequests, type Sample } from './sampler.js';
 import { reproduce, gotResponse } from './request.js';
 import { resolveVantage, type VantageSpec } from './vantage.js';
 
+/** Largest API answer read (bytes). */
+export const API_BODY_LIMIT = 32 * 1024 * 1024;
+
 export interface ServiceRef {
   namespace: string;
   service: string;
@@ -31,7 +34,9 @@ export async function serviceGet(ctx: CheckContext, ref: ServiceRef, pathAndQuer
   const url = `http://${host}:${ref.port}${pathAndQuery}`;
   const vantage = await resolveVantage(from, ctx);
   const request = { url, method: 'GET', timeoutMs: 15_000 };
-  const [sample] = await sendRequests(ctx, vantage, request, 1, { signal });
+  // API answers are read whole: Jaeger's JSON for 50 traces of Bookinfo is several hundred KiB,
+  // far above the sampler's default body limit (64 KiB), and a cut-off body is not JSON.
+  const [sample] = await sendRequests(ctx, vantage, request, 1, { signal, bodyLimit: API_BODY_LIMIT });
   if (!sample) throw new Error(`no response record for ${url}`);
   return { sample, url, reproduce: reproduce(vantage, request) };
 }

@@ -27,6 +27,8 @@ export interface RunReport {
   outcome: 'passed' | 'failed' | 'error';
   /** Set when provisioning or teardown failed (the phase and the message). */
   error?: string;
+  /** What kind of problem `error` is: "environment" (the machine), "usage", ... or "internal" (a bug). */
+  errorKind?: string;
   host: { os: string; release: string; arch: string; node: string };
   versions: Record<string, string>;
   provisionMs: number;

@@ -106,7 +106,15 @@ export async function runLab(lab: Lab, deps: EngineDeps, opts: RunOptions): Prom
   } catch (err) {
     report.outcome = 'error';
     report.error = toMessage(err);
-    if (!(err instanceof KindlabError)) report.error = `internal error: ${report.error}`;
+    if (err instanceof KindlabError) {
+      report.errorKind = err.kind;
+      // The failed command's output: what the user needs to see to fix the machine.
+      if (err.details.length) report.error += `\n${err.details.join('\n')}`;
+      if (err.fix) report.error += `\n${err.fix}`;
+    } else {
+      report.errorKind = 'internal';
+      report.error = `internal error: ${report.error}`;
+    }
   } finally {
     // An explicit --context names a cluster kindlab did not create: never tear that down.
     if (!opts.keep && !opts.provisioned) {

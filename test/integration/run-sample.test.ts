@@ -88,6 +88,22 @@ describe('kindlab run (simulated cluster)', { timeout: 120_000 }, () => {
     expect(h.calls('kind').some((c) => c.argv[0] === 'delete')).toBe(false);
   });
 
+  it('a provisioning failure names the phase and the command output, removes what it created, exits 3', async () => {
+    h = await createSimHarness();
+    h.failWhen({ tool: 'kind', match: 'create cluster', exitCode: 1, stderr: 'ERROR: failed to create cluster: could not find a log line that matches "Reached target .*Multi-User System.*"' });
+    const report = join(h.dir, 'report.json');
+    const r = await runKindlab(h, ['run', 'sample-nginx', '--yes', '--skip-doctor', '--report', report]);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/Creating clusters?/);
+    expect(r.stderr).toContain('Multi-User System');
+    const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
+    expect(rep.outcome).toBe('error');
+    expect(rep.errorKind).toBe('environment');
+    expect(rep.steps).toEqual([]);
+    // Nothing of this lab is left behind: no cluster in the fakes' state.
+    expect(Object.keys(h.state().clusters ?? {}).filter((c) => c.startsWith('kindlab-sample-nginx'))).toEqual([]);
+  });
+
   it('fails the rollout checkpoint, naming what it found, when pods crash-loop', async () => {
     h = await createSimHarness({ podFate: () => 'crash-loop' });
     // A lab whose command does not itself wait for the rollout, so the checkpoint is what notices.

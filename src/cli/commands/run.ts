@@ -44,7 +44,7 @@ const command: Command = (cli) =>
       if (args.report) await writeFile(args.report, JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
       if (args.junit) await writeFile(args.junit, toJUnit(reports));
       if (args.json) cli.term.out(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
-      if (reports.some((r) => r.outcome === 'error')) return reports.some((r) => /environment|not ready/i.test(r.error ?? '')) ? ExitCode.environment : ExitCode.checkFailed;
+      if (reports.some((r) => r.errorKind === 'environment')) return ExitCode.environment;
       return reports.every((r) => r.outcome === 'passed') ? ExitCode.ok : ExitCode.checkFailed;
     },
   });
