@@ -109,14 +109,21 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
       attempts++;
       const r = await attemptOnce(impl, spec, scoped, deadline.signal);
       if (r.kind === 'late') break;
+      // A failed attempt the deadline cut short (a command killed at the time limit, requests
+      // stopped) tells less than the complete observation before it: report that one.
+      const cutShort = deadline.signal.aborted && last !== undefined && !lastWasError;
       if (r.kind === 'error') {
-        lastError = r.error;
-        lastWasError = true;
+        if (r.error instanceof CheckConfigError || !cutShort) {
+          lastError = r.error;
+          lastWasError = true;
+        }
         passes = 0;
         if (r.error instanceof CheckConfigError) break;
       } else {
-        last = r.outcome;
-        lastWasError = false;
+        if (r.outcome.ok || !cutShort) {
+          last = r.outcome;
+          lastWasError = false;
+        }
         passes = r.outcome.ok ? passes + 1 : 0;
         if (passes >= consecutive) {
           passed = true;

@@ -153,6 +153,16 @@ describe('traces', () => {
     expect(Number(url.searchParams.get('end')) - Number(url.searchParams.get('start'))).toBe(3_600_000_000);
   });
 
+  it('reads a Jaeger answer far larger than an HTTP check keeps (50 traces of Bookinfo)', async () => {
+    const one = JSON.parse(fixture('jaeger-traces-productpage.json')) as { data: unknown[] };
+    const big = JSON.stringify({ ...one, data: Array.from({ length: 50 }, () => one.data).flat() });
+    expect(big.length).toBeGreaterThan(65_536);
+    const { ctx } = apiServer(() => ({ status: 200, body: big }));
+    const r = await runCheck(makeCheck('traces', { service: 'productpage.default', covers, minSpans: 8 }, { timeout: '2s' }), ctx);
+    expect(r.status).toBe('pass');
+    expect(r.found).toMatch(/^150 traces for productpage\.default; trace /);
+  });
+
   it('names the services missing when headers were not propagated', async () => {
     const { ctx } = apiServer(() => ({ status: 200, body: fixture('jaeger-traces-broken.json') }));
     const r = await runCheck(makeCheck('traces', { service: 'productpage.default', covers }, { timeout: '2s' }), ctx);

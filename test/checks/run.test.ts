@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCheck, runChecks } from '../../src/checks/run.js';
 import { FakeKube } from './fake-kube.js';
+import { FakeRunner } from './fake-runner.js';
 import { fixture, fixtureObjects, makeCheck, makeCtx, samplingRunner } from './helpers.js';
 import type { SimRequest, SimResponse } from './sampler-sim.js';
 
@@ -86,6 +87,28 @@ describe('runCheck', () => {
     expect(r.status).toBe('error');
     expect(r.found).toBe('error: no Running and Ready pod among pods matching app=curl in default (none found)');
     expect(r.details?.at(-1)).toMatch(/^gave up after 3.0s/);
+  });
+
+  it('keeps the last complete observation when the deadline cuts an attempt short', async () => {
+    let n = 0;
+    const runner = new FakeRunner((_command, _args, opts) => {
+      if (++n === 1) return { exitCode: 0, stdout: 'v2 received 0 copies of 20 requests\n' };
+      // Later attempts outlast the deadline and are killed at the time limit.
+      return new Promise((resolve) => opts.signal?.addEventListener('abort', () => resolve({ exitCode: 124, timedOut: true }), { once: true }));
+    });
+    const r = await runCheck(makeCheck('command', { run: 'count-copies', stdout: 'received 20 copies' }, { timeout: '10s' }), makeCtx({ runner }));
+    expect(r.status).toBe('fail');
+    expect(r.found).toBe('exit 0; stdout: v2 received 0 copies of 20 requests');
+    expect(runner.calls.length).toBeGreaterThan(1);
+
+    // The same when the cut attempt throws (requests stopped at the time limit).
+    let m = 0;
+    const throwing = new FakeRunner((_command, _args, opts) => {
+      if (++m === 1) return { exitCode: 0, stdout: 'v2 received 0 copies of 20 requests\n' };
+      return new Promise((_resolve, reject) => opts.signal?.addEventListener('abort', () => reject(new Error('requests were stopped after 0 of 1 (time limit)')), { once: true }));
+    });
+    const t = await runCheck(makeCheck('command', { run: 'count-copies', stdout: 'received 20 copies' }, { timeout: '10s' }), makeCtx({ runner: throwing }));
+    expect(t).toMatchObject({ status: 'fail', found: 'exit 0; stdout: v2 received 0 copies of 20 requests' });
   });
 
   it('reports an interrupt as an error, not a failure', async () => {

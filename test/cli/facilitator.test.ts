@@ -75,7 +75,8 @@ describe('facilitator preflight', () => {
     const r = await cli(['run', '--all', '--yes', '--skip-doctor', '--junit', junit], h.env);
     const xml = await readFile(junit, 'utf8');
     const ids = (await listLabs()).map((l) => l.id);
-    expect(r.code).toBe(1);
+    // A cluster that cannot be created is the machine's problem: exit code 3 (environment), not 1.
+    expect(r.code).toBe(3);
     for (const id of ids) expect(xml).toContain(`<testsuite name="${id}"`);
     expect(xml.match(/<testcase classname="[^"]+" name="environment"><failure/g)?.length).toBe(ids.length);
     expect(xml).toMatch(/<testsuites name="kindlab" tests="\d+" failures="\d+"/);

@@ -384,6 +384,7 @@ export class Sim extends EventEmitter {
       const req: ExecRequest = { cluster: cluster.name, command: command.map(String), ...(typeof input.stdin === 'string' ? { stdin: input.stdin } : {}) };
       if (typeof input.node === 'string') {
         req.node = input.node;
+        if (typeof input.image === 'string') req.image = input.image;
         const owner = [...this.clusters.values()].find((c) => c.get('v1', 'Node', input.node as string));
         req.cluster = owner?.name ?? '';
       } else {

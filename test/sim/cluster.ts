@@ -321,6 +321,9 @@ export class SimCluster {
       const before = livePorts.find((lp) => lp.port === p.port);
       if (before?.nodePort !== undefined && (spec.type === 'NodePort' || spec.type === 'LoadBalancer')) p.nodePort ??= before.nodePort;
     }
+    if (spec.type === 'LoadBalancer' && (spec.externalTrafficPolicy ?? liveSpec.externalTrafficPolicy) === 'Local') {
+      spec.healthCheckNodePort ??= liveSpec.healthCheckNodePort ?? this.allocator.nodePort();
+    }
   }
 
   patchIn(

@@ -55,6 +55,8 @@ function defaultService(svc: KubeObject, alloc: Allocator | undefined): void {
     port.targetPort ??= port.port;
     if (alloc && wantsNodePort) port.nodePort ??= alloc.nodePort();
   }
+  // kube-proxy's per-Service health check port, which load balancers probe with the Local policy.
+  if (alloc && spec.type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local') spec.healthCheckNodePort ??= alloc.nodePort();
 }
 
 function defaultPodSpec(spec: Obj): void {

@@ -19,6 +19,11 @@ export interface ExecRequest {
   container?: string;
   /** Set for `docker exec <node-container>`; pod fields are then unset. */
   node?: string;
+  /**
+   * Set for `docker run --network container:<node-container> <image> ...`: the command runs from
+   * that image, in the node container's network namespace (`node` is set as well).
+   */
+  image?: string;
   command: string[];
   /** What was piped in (`docker exec -i`, `kubectl exec -i`), when anything was. */
   stdin?: string;

@@ -53,7 +53,9 @@
  * report), KINDLAB_FAKE_DOCKER_INFO (a JSON file `docker info` prints instead of its default
  * Linux engine with 16 GiB and 8 CPUs), KINDLAB_FAKE_ANALYZE (istioctl analyze's output: plain
  * text, or JSON {"output": "...", "exitCode": N}), KINDLAB_FAKE_ISTIO_READY_MS and
- * KINDLAB_FAKE_HELM_WAIT_MS (how long install/--wait waits for rollouts, default 15 s).
+ * KINDLAB_FAKE_HELM_WAIT_MS (how long install/--wait waits for rollouts, default 15 s),
+ * KINDLAB_FAKE_PORT_FORWARD_MS (how long port-forward runs) and KINDLAB_FAKE_PORT_FORWARD=exec
+ * (port-forward relays each request into the pod as an exec of `curl -i`, for sim.onExec to answer).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';

@@ -76,6 +76,54 @@ function routeTo(host: string, weights: Array<[string, number]>): Obj {
   };
 }
 
+/** A rule for the user jason (header end-user: jason) before a catch-all, as the *-test-* samples. */
+function userRoute(host: string, jasonSubset: string, otherSubset: string, fault?: Obj): Obj {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name: host },
+    spec: {
+      hosts: [host],
+      http: [
+        { match: [{ headers: { 'end-user': { exact: 'jason' } } }], ...(fault ? { fault } : {}), route: [{ destination: { host, subset: jasonSubset } }] },
+        { route: [{ destination: { host, subset: otherSubset } }] },
+      ],
+    },
+  };
+}
+
+/** samples/httpbin/sample-client/fortio-deploy.yaml: the annotation keeps cluster.outbound stats. */
+function fortioDeploy(): Obj {
+  const labels = { app: 'fortio' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'fortio-deploy' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: {
+        metadata: {
+          annotations: { 'proxy.istio.io/config': 'proxyStatsMatcher:\n  inclusionPrefixes:\n  - "cluster.outbound"\n  - "cluster_manager"\n  - "listener_manager"\n  - "server"\n  - "cluster.xds-grpc"' },
+          labels,
+        },
+        spec: {
+          containers: [{ name: 'fortio', image: 'docker.io/fortio/fortio:latest_release', imagePullPolicy: 'Always', ports: [{ containerPort: 8080, name: 'http-fortio' }, { containerPort: 8079, name: 'grpc-ping' }] }],
+        },
+      },
+    },
+  };
+}
+
+/** Replaces the containers of the Deployment among objs. */
+function withContainers(objs: Obj[], containers: Obj[]): Obj[] {
+  for (const o of objs) {
+    if (o.kind !== 'Deployment') continue;
+    ((o.spec as Obj).template as { spec: Obj }).spec.containers = containers;
+  }
+  return objs;
+}
+
 function addon(name: string, image: string, port: number, services: Array<[string, number, number?]>, extra: Obj[] = []): Obj[] {
   const labels = { app: name, 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
   return [sa(name, 'istio-system'), ...extra, deploy(name, labels, image, port, { sa: name, namespace: 'istio-system' }), ...services.map(([n, p, t]) => svc(n, [['http', p, t]], labels, {}, 'istio-system'))];
@@ -117,10 +165,18 @@ function files(version: string): Record<string, string> {
   ];
   const profile = (name: string) => stringify({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', metadata: { name }, spec: { profile: name } });
   return {
-    'samples/addons/prometheus.yaml': yamlDocs(addon('prometheus', 'prom/prometheus:v3.5.0', 9090, [['prometheus', 9090]], [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prometheus', namespace: 'istio-system' }, data: { 'prometheus.yml': 'global:\n  scrape_interval: 15s\n' } }])),
+    'samples/addons/prometheus.yaml': yamlDocs(withContainers(addon('prometheus', 'prom/prometheus:v3.5.0', 9090, [['prometheus', 9090]], [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'prometheus', namespace: 'istio-system' }, data: { 'prometheus.yml': 'global:\n  scrape_interval: 15s\n' } }]), [
+      // As upstream: a config reloader beside prometheus-server (labs exec into -c prometheus-server).
+      { name: 'prometheus-server-configmap-reload', image: 'ghcr.io/prometheus-operator/prometheus-config-reloader:v0.89.0', ports: [{ containerPort: 8080, name: 'metrics' }] },
+      { name: 'prometheus-server', image: 'docker.io/prom/prometheus:v3.10.0', ports: [{ containerPort: 9090 }] },
+    ])),
     'samples/addons/grafana.yaml': yamlDocs(addon('grafana', 'docker.io/grafana/grafana:12.1.0', 3000, [['grafana', 3000]])),
     'samples/addons/kiali.yaml': yamlDocs(addon('kiali', 'quay.io/kiali/kiali:v2.15', 20001, [['kiali', 20001]])),
-    'samples/addons/jaeger.yaml': yamlDocs(addon('jaeger', 'docker.io/jaegertracing/all-in-one:1.71.0', 16686, [['tracing', 80, 16686], ['zipkin', 9411], ['jaeger-collector', 14268]])),
+    'samples/addons/jaeger.yaml': yamlDocs([
+      ...addon('jaeger', 'docker.io/jaegertracing/jaeger:2.17.0', 16686, [['tracing', 80, 16686], ['zipkin', 9411]]),
+      // The collector the demo profile's "jaeger" extension provider sends OTLP to.
+      svc('jaeger-collector', [['jaeger-collector-http', 14268], ['jaeger-collector-grpc', 14250], ['http-zipkin', 9411], ['grpc-otel', 4317], ['http-otel', 4318]], { app: 'jaeger', 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': 'jaeger' }, {}, 'istio-system'),
+    ]),
     'samples/addons/extras/zipkin.yaml': yamlDocs(addon('zipkin', 'openzipkin/zipkin-slim:3.5.1', 9411, [['tracing', 80, 9411], ['zipkin', 9411]])),
     'samples/addons/loki.yaml': yamlDocs(loki),
     'samples/bookinfo/platform/kube/bookinfo.yaml': yamlDocs(bookinfo('1.20.3')),
@@ -134,7 +190,12 @@ function files(version: string): Record<string, string> {
     'samples/bookinfo/networking/virtual-service-all-v1.yaml': yamlDocs(['productpage', 'reviews', 'ratings', 'details'].map((h) => routeTo(h, [['v1', 100]]))),
     'samples/bookinfo/networking/virtual-service-reviews-50-v3.yaml': yamlDocs([routeTo('reviews', [['v1', 50], ['v3', 50]])]),
     'samples/bookinfo/networking/virtual-service-reviews-v3.yaml': yamlDocs([routeTo('reviews', [['v3', 100]])]),
+    'samples/bookinfo/networking/virtual-service-reviews-v2-v3.yaml': yamlDocs([routeTo('reviews', [['v2', 50], ['v3', 50]])]),
+    'samples/bookinfo/networking/virtual-service-reviews-test-v2.yaml': yamlDocs([userRoute('reviews', 'v2', 'v1')]),
+    'samples/bookinfo/networking/virtual-service-ratings-test-delay.yaml': yamlDocs([userRoute('ratings', 'v1', 'v1', { delay: { percentage: { value: 100.0 }, fixedDelay: '7s' } })]),
+    'samples/bookinfo/networking/virtual-service-ratings-test-abort.yaml': yamlDocs([userRoute('ratings', 'v1', 'v1', { abort: { percentage: { value: 100.0 }, httpStatus: 500 } })]),
     'samples/httpbin/httpbin.yaml': yamlDocs([sa('httpbin'), svc('httpbin', [['http', 8000, 8080]], { app: 'httpbin' }), deploy('httpbin', { app: 'httpbin', version: 'v1' }, 'docker.io/mccutchen/go-httpbin:v2.15.0', 8080, { sa: 'httpbin' })]),
+    'samples/httpbin/sample-client/fortio-deploy.yaml': yamlDocs([svc('fortio', [['http', 8080]], { app: 'fortio' }), fortioDeploy()]),
     'samples/curl/curl.yaml': yamlDocs([sa('curl'), svc('curl', [['http', 80]], { app: 'curl' }), deploy('curl', { app: 'curl' }, 'curlimages/curl', 80, { sa: 'curl', args: ['/bin/sleep', 'infinity'] })]),
     'samples/sleep/sleep.yaml': yamlDocs([sa('sleep'), svc('sleep', [['http', 80]], { app: 'sleep' }), deploy('sleep', { app: 'sleep' }, 'curlimages/curl', 80, { sa: 'sleep', args: ['/bin/sleep', 'infinity'] })]),
     'samples/helloworld/helloworld.yaml': yamlDocs([

@@ -1,13 +1,13 @@
 /**
- * What the scheduler and the kubelet do to a pod, in one step: pick a node (nodeSelector and
- * taints), give it an IP from the node's pod CIDR, and write a status. Tests choose a pod's fate
+ * What the scheduler and the kubelet do to a pod, in one step: pick a node (nodeSelector, taints,
+ * required pod anti-affinity), give it an IP from the node's pod CIDR, and write a status. Tests choose a pod's fate
  * (ready, crash looping, image pull failing, ...) to exercise failing checkpoints.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../src/core/seams.js';
 import { timestamp, type SimCluster } from './cluster.js';
 import { internalIp } from './nodes.js';
-import { matchesMap } from './selectors.js';
+import { matchesLabelSelectorObject, matchesMap } from './selectors.js';
 
 export type PodFate = 'ready' | 'not-ready' | 'crash-loop' | 'image-pull-error' | 'unschedulable' | 'succeeded';
 
@@ -72,10 +72,40 @@ function nextPodIp(cluster: SimCluster, node: KubeObject): string {
   return `${prefix}.${n % 254}`;
 }
 
+interface AntiAffinityTerm {
+  labelSelector?: Parameters<typeof matchesLabelSelectorObject>[0];
+  topologyKey: string;
+  namespaces?: string[];
+}
+
+/** Required pod anti-affinity: no matching pod may run in the same topology domain (e.g. hostname). */
+function antiAffinityAllows(cluster: SimCluster, pod: KubeObject, node: KubeObject): boolean {
+  const affinity = (pod.spec as { affinity?: { podAntiAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: AntiAffinityTerm[] } } } | undefined)?.affinity;
+  const terms = affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+  if (terms.length === 0) return true;
+  const nodes = new Map(cluster.list('v1', 'Node').map((n) => [n.metadata.name, n]));
+  const pods = cluster.list('v1', 'Pod');
+  return terms.every((term) => {
+    const domain = node.metadata.labels?.[term.topologyKey];
+    if (domain === undefined) return true;
+    const namespaces = term.namespaces?.length ? term.namespaces : [pod.metadata.namespace];
+    return !pods.some((other) => {
+      const nodeName = (other.spec as { nodeName?: string } | undefined)?.nodeName;
+      return (
+        other.metadata.uid !== pod.metadata.uid &&
+        namespaces.includes(other.metadata.namespace) &&
+        nodeName !== undefined &&
+        nodes.get(nodeName)?.metadata.labels?.[term.topologyKey] === domain &&
+        matchesLabelSelectorObject(term.labelSelector, other.metadata.labels)
+      );
+    });
+  });
+}
+
 /** Least-loaded eligible node, so replicas spread like the default scheduler spreads them. */
 function pickNode(cluster: SimCluster, pod: KubeObject): KubeObject | undefined {
   const spec = (pod.spec ?? {}) as Record<string, unknown>;
-  const candidates = eligibleNodes(cluster, spec);
+  const candidates = eligibleNodes(cluster, spec).filter((node) => antiAffinityAllows(cluster, pod, node));
   if (candidates.length === 0) return undefined;
   const load = new Map<string, number>();
   for (const p of cluster.list('v1', 'Pod')) {

@@ -28,7 +28,6 @@ export function getOf(cluster: SimCluster, apiVersion: string, kind: string, nam
 
 export const podIp = (pod: KubeObject) => (pod.status as { podIP?: string } | undefined)?.podIP;
 export const nodeNameOf = (pod: KubeObject) => (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-export const labelsOf = (obj: KubeObject) => obj.metadata.labels ?? {};
 
 export function isNodeReady(node: KubeObject | undefined): boolean {
   const conditions = (node?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
@@ -72,8 +71,4 @@ export function nodeByIp(sim: Sim, ip: string): { cluster: SimCluster; node: Kub
     if (node) return { cluster, node };
   }
   return undefined;
-}
-
-export function pick<T>(items: readonly T[], random: () => number): T | undefined {
-  return items.length ? items[Math.floor(random() * items.length)] : undefined;
 }

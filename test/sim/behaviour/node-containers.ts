@@ -15,8 +15,9 @@ import type { Sim, SimCluster } from '../apiserver.js';
 import { timestamp } from '../cluster.js';
 import { nodeNameOf } from './cluster-view.js';
 
-interface ContainerRecord {
+export interface ContainerRecord {
   name: string;
+  image?: string;
   state: 'running' | 'exited';
   labels?: Record<string, string>;
 }
@@ -24,6 +25,8 @@ interface ContainerRecord {
 export interface NodeContainers {
   /** True when the node's container runs, as of the last sync (unknown containers count as running). */
   isRunning(nodeName: string): boolean;
+  /** Every container of the fake docker, as of the last sync. */
+  all(): ContainerRecord[];
   /** Reads the container states and applies changes now (also done every pollMs); call it per exec. */
   sync(): void;
   stop(): void;
@@ -91,8 +94,10 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
     }
   };
 
+  let last: ContainerRecord[] = [];
   const sync = () => {
-    for (const c of read()) {
+    last = read();
+    for (const c of last) {
       const before = known.get(c.name);
       known.set(c.name, c.state);
       // Only changes count: a node container first seen running is the normal case.
@@ -107,6 +112,7 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
     isRunning(nodeName) {
       return (known.get(nodeName) ?? 'running') === 'running';
     },
+    all: () => last,
     sync,
     stop: () => clearInterval(timer),
   };

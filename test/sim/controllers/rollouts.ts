@@ -1,7 +1,8 @@
 /**
  * The rollouts controller: when a Deployment, DaemonSet, StatefulSet or (standalone) ReplicaSet is
  * created or its spec changes, or one of its pods goes away or changes, it brings pods and status
- * to the desired state after `delayMs`. A node joining re-runs DaemonSets.
+ * to the desired state after `delayMs`. A node joining, leaving or changing labels, taints or
+ * schedulability re-runs DaemonSets.
  */
 import type { KubeObject } from '../../../src/core/seams.js';
 import type { SimCluster } from '../cluster.js';
@@ -30,6 +31,12 @@ function specChanged(e: StoreEvent): boolean {
   if (e.type !== 'MODIFIED' || !e.previous) return true;
   const strip = (o: KubeObject) => ({ ...o, status: undefined, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } });
   return !deepEqual(strip(e.previous), strip(e.object));
+}
+
+/** A node's labels, taints or schedulability changed: DaemonSets may now want a pod there, or not. */
+function nodePlacementChanged(e: StoreEvent): boolean {
+  const placement = (o: KubeObject | undefined) => ({ labels: o?.metadata.labels, spec: o?.spec });
+  return !deepEqual(placement(e.previous), placement(e.object));
 }
 
 export function rolloutsController(opts: RolloutOptions = {}): Controller {
@@ -63,7 +70,7 @@ export function rolloutsController(opts: RolloutOptions = {}): Controller {
         enqueue(kind, e.object.metadata.namespace, e.object.metadata.name);
       } else if (kind === 'Pod' && (e.type === 'DELETED' || (e.type === 'MODIFIED' && !deepEqual(e.previous?.status, e.object.status)))) {
         enqueueOwnerOf(e.object);
-      } else if (kind === 'Node' && e.type !== 'MODIFIED') {
+      } else if (kind === 'Node' && (e.type !== 'MODIFIED' || nodePlacementChanged(e))) {
         for (const ds of cluster.list('apps/v1', 'DaemonSet')) enqueue('DaemonSet', ds.metadata.namespace, ds.metadata.name);
       }
     });

@@ -239,12 +239,18 @@ export const delay = (ms) => sleepMs(ms);
 export async function simControl(method, path, body) {
   const base = process.env.KINDLAB_SIM_URL;
   if (!base) die('fake: KINDLAB_SIM_URL is not set (run under the sim harness)', 2);
-  const res = await globalThis.fetch(`${base}${path}`, {
+  const { httpRequest } = await import('./http.mjs');
+  const res = await httpRequest(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  const data = await res.json().catch(() => ({}));
+  let data = {};
+  try {
+    data = JSON.parse(res.text);
+  } catch {
+    // not JSON: keep {}
+  }
   if (!res.ok) throw Object.assign(new Error(data.message ?? `sim ${method} ${path}: HTTP ${res.status}`), { status: data });
   return data;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { httpRequest } from './http.mjs';
 /**
  * A small Kubernetes REST client for the fakes: plain HTTP(S) to the server of the kubeconfig
  * context, discovery to map kubectl's resource names ("deploy", "deployments.apps", "vs") and
@@ -86,7 +87,7 @@ export class Kube {
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     let res;
     try {
-      res = await globalThis.fetch(url, {
+      res = await httpRequest(url.href, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
@@ -96,9 +97,9 @@ export class Kube {
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
     } catch (e) {
-      throw new ApiError({ reason: 'ServiceUnavailable', message: `The connection to the server ${url.host} was refused - did you specify the right host or port? (${e.cause?.code ?? e.message})`, code: 503 }, 503);
+      throw new ApiError({ reason: 'ServiceUnavailable', message: `The connection to the server ${url.host} was refused - did you specify the right host or port? (${e.code ?? e.cause?.code ?? e.message})`, code: 503 }, 503);
     }
-    const raw = await res.text();
+    const raw = res.text;
     if (!res.ok) {
       let status;
       try {

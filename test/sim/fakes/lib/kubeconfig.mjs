@@ -85,10 +85,14 @@ export function writeFileEnsuringDir(path, text) {
   writeFileSync(path, text, { mode: 0o600 });
 }
 
-/** Merges a context (cluster, user, context of the same name) into a kubeconfig file and makes it current. */
-export function mergeContext(path, name, server) {
+/**
+ * Merges a context (cluster, user, context of the same name) into a kubeconfig file and makes it
+ * current. `user` adds fields to the user entry (a client certificate read from the node).
+ */
+export function mergeContext(path, name, server, user = {}) {
   const config = readConfig(path) ?? { apiVersion: 'v1', kind: 'Config', preferences: {} };
   const one = singleContextConfig(name, server);
+  one.users[0].user = { ...one.users[0].user, ...user };
   for (const key of ['clusters', 'users', 'contexts']) {
     config[key] = [...(config[key] ?? []).filter((e) => e.name !== name), ...one[key]];
   }

@@ -60,18 +60,21 @@ const COLUMNS = {
   Job: { head: ['STATUS', 'COMPLETIONS'], row: (j) => [j.status?.completionTime ? 'Complete' : 'Running', `${j.status?.succeeded ?? 0}/${j.spec?.completions ?? 1}`] },
 };
 
-export function table(objects, { allNamespaces }) {
+export function table(objects, { allNamespaces, labelColumns = [], noHeaders = false }) {
   const kind = objects[0]?.kind;
   const cols = COLUMNS[kind] ?? { head: [], row: () => [] };
-  const head = [...(allNamespaces ? ['NAMESPACE'] : []), 'NAME', ...cols.head, 'AGE', ...(cols.tailHead ?? [])];
+  // -L key: one more column per label, headed by the key's last segment in upper case.
+  const labelHead = labelColumns.map((k) => k.split('/').pop().toUpperCase());
+  const head = [...(allNamespaces ? ['NAMESPACE'] : []), 'NAME', ...cols.head, 'AGE', ...(cols.tailHead ?? []), ...labelHead];
   const rows = objects.map((o) => [
     ...(allNamespaces ? [o.metadata.namespace ?? ''] : []),
     o.metadata.name,
     ...cols.row(o),
     age(o.metadata.creationTimestamp),
     ...(cols.tail ? cols.tail(o) : []),
+    ...labelColumns.map((k) => o.metadata.labels?.[k] ?? ''),
   ]);
-  return columns([head, ...rows]);
+  return noHeaders ? (rows.length ? columns(rows) : '') : columns([head, ...rows]);
 }
 
 export function columns(rows) {
@@ -83,11 +86,11 @@ export function columns(rows) {
  * Prints objects in an output format. `single` is set when one object was asked for by name: json
  * and jsonpath then see the object itself instead of a List.
  */
-export function render(objects, { output, single, allNamespaces, resource }) {
+export function render(objects, { output, single, allNamespaces, resource, labelColumns, noHeaders }) {
   const shown = objects.map(forDisplay);
   const list = { apiVersion: 'v1', kind: 'List', items: shown, metadata: { resourceVersion: '' } };
   const data = single && shown.length === 1 ? shown[0] : list;
-  if (!output || output === 'wide') return table(shown, { allNamespaces });
+  if (!output || output === 'wide') return table(shown, { allNamespaces, labelColumns, noHeaders });
   if (output === 'json') return JSON.stringify(data, null, 4);
   if (output === 'yaml') return yaml().stringify(data).trimEnd();
   if (output === 'name') return shown.map((o) => Kube.displayName(resource(o), o.metadata.name)).join('\n');
@@ -98,6 +101,7 @@ export function render(objects, { output, single, allNamespaces, resource }) {
   if (output.startsWith('custom-columns=')) {
     const specs = output.slice('custom-columns='.length).split(',').map((s) => s.split(':'));
     const rows = [specs.map(([h]) => h), ...shown.map((o) => specs.map(([, path]) => renderJsonPath(`{${path}}`, o) || '<none>'))];
+    if (noHeaders) return rows.length > 1 ? columns(rows.slice(1)) : '';
     return columns(rows);
   }
   if (output.startsWith('go-template')) throw new Error(`fake kubectl: not simulated: -o ${output}`);
