@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Two workers on the 2-core build machines: most test time is spent in child processes (the
+    // fake kind/kubectl/docker), so one worker leaves a core idle.
+    maxWorkers: 2,
   },
 });
