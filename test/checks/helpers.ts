@@ -55,17 +55,7 @@ export function samplingRunner(respond: (req: SimRequest, container: string) => 
   });
 }
 
-/** Deterministic PRNG (mulberry32) for simulated samples. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from '../support/random.js';
 
 /** Picks a class by shares with a uniform random number. */
 export function draw(shares: Record<string, number>, u: number): string {

@@ -20,6 +20,7 @@ import type { SimResponse } from '../../checks/sampler-sim.js';
 import { isNodeReady, nodeByIp, nodeNameOf, podByIp, readyEndpointPods } from './cluster-view.js';
 import type { NodeContainers } from './node-containers.js';
 import { isNginxPod, nginxResponse } from './nginx-pod.js';
+import { seededRandom } from '../../support/random.js';
 
 export interface HttpRequest {
   method: string;
@@ -69,17 +70,7 @@ export interface Network {
   nodeUp(node: string): boolean;
 }
 
-/** A small seeded PRNG (mulberry32), so a simulated run samples the same way every time. */
-export function seededRandom(seed = 42): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export const timedOut = (ms: number, what: string): SimResponse => ({ exit: 28, error: `curl: (28) ${what} timed out after ${ms} milliseconds`, timeMs: ms });
 export const refused = (ip: string, port: number): SimResponse => ({ exit: 7, error: `curl: (7) Failed to connect to ${ip} port ${port} after 0 ms: Couldn't connect to server`, timeMs: 0 });
