@@ -7,14 +7,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator';
 import { Gateway, VirtualService, WorkloadGroup } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { checkKinds, commonCheckOptions } from '../../src/checks/schema.js';
+import { allSh, blocksOf, checkItems, kindOf, readLab, repo, runnableSh, type RawLab as BaseLab, type RawStep } from './raw-lab.js';
 import { frontMatterSchema, type FrontMatter } from '../../src/lab/frontmatter-schema.js';
 import { parseLab } from '../../src/lab/parse.js';
 import { validateLabs } from '../../src/lab/validate.js';
@@ -28,89 +28,21 @@ import { resolvePins } from '../../src/platform/tools/versions.js';
 import { dockerInfoFixture, fakeContext } from '../platform/doctor/fakes.js';
 import { FakeRunner } from '../platform/kind/fakes.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const labIds = ['mesh-expansion', 'multicluster'] as const;
 
-// ---------------------------------------------------------------- a small reader for lab.md
-// Independent of src/lab/parse.ts on purpose: two readers that agree are a check on both.
-
-interface Block {
-  info: string;
-  code: string;
-  line: number;
-}
-interface RawStep {
-  id: string;
-  title: string;
-  line: number;
-  blocks: Block[];
-  hints: string[];
-}
-interface RawLab {
-  id: string;
-  file: string;
-  frontMatter: Record<string, unknown>;
-  meta: FrontMatter;
-  steps: RawStep[];
-  text: string;
-}
-
-function readLab(id: string): RawLab {
-  const file = join(repo, 'labs', id, 'lab.md');
-  const text = readFileSync(file, 'utf8');
-  const m = /^---\n([\s\S]*?)\n---\n/.exec(text);
-  if (!m) throw new Error(`${file}: no front matter`);
-  const frontMatter = parseYaml(m[1] as string) as Record<string, unknown>;
-  const lines = text.split('\n');
-  const steps: RawStep[] = [];
-  let fence: { info: string; line: number; body: string[] } | undefined;
-  for (let i = (m[0].match(/\n/g) ?? []).length; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (fence) {
-      if (/^```\s*$/.test(line)) {
-        steps.at(-1)?.blocks.push({ info: fence.info, code: fence.body.join('\n'), line: fence.line });
-        fence = undefined;
-      } else fence.body.push(line);
-      continue;
-    }
-    const open = /^```(.*)$/.exec(line);
-    if (open) {
-      fence = { info: (open[1] as string).trim(), line: i + 1, body: [] };
-      continue;
-    }
-    const heading = /^## (.+?)\s*\{#([a-z0-9-]+)\}\s*$/.exec(line);
-    if (heading) {
-      steps.push({ id: heading[2] as string, title: heading[1] as string, line: i + 1, blocks: [], hints: [] });
-      continue;
-    }
-    if (/^## /.test(line)) throw new Error(`${file}:${i + 1}: give every step an explicit {#id}`);
-    const hint = /^> hint:\s*(.+)$/.exec(line);
-    if (hint && steps.length) steps.at(-1)?.hints.push(hint[1] as string);
-  }
-  if (fence) throw new Error(`${file}:${fence.line}: unclosed code fence`);
-  return { id, file, frontMatter, meta: frontMatterSchema.parse(frontMatter), steps, text };
-}
-
-const labs = labIds.map(readLab);
+/** The shared reader's lab, with its front matter as the schema parses it; every step has an explicit {#id}. */
+type RawLab = BaseLab & { meta: FrontMatter };
+const labs: RawLab[] = labIds.map((id) => {
+  const lab = readLab(id, { requireIds: true });
+  return { ...lab, meta: frontMatterSchema.parse(lab.frontMatter) };
+});
 const labOf = (id: (typeof labIds)[number]) => labs.find((l) => l.id === id) as RawLab;
-const blocksOf = (lab: RawLab, info: string) => lab.steps.flatMap((s) => s.blocks.filter((b) => b.info === info));
-/** Commands that run (solution and reset), not the ones only shown. */
-const runnableSh = (lab: RawLab) => [...blocksOf(lab, 'sh'), ...blocksOf(lab, 'sh cleanup')];
-const allSh = (lab: RawLab) => lab.steps.flatMap((s) => s.blocks.filter((b) => /^sh( cleanup| norun)?$/.test(b.info)));
 /** The intro's `sh norun` blocks too: a learner pastes them. */
 const introSh = (lab: RawLab) => {
   const intro = lab.text.slice(0, lab.text.indexOf('\n## '));
   return [...intro.matchAll(/```sh norun\n([\s\S]*?)\n```/g)].map((m) => m[1] as string);
 };
-
-function checkItems(block: Block): Record<string, unknown>[] {
-  const items = parseYaml(block.code) as unknown;
-  if (!Array.isArray(items)) throw new Error(`check block at line ${block.line} is not a YAML list`);
-  return items as Record<string, unknown>[];
-}
 const checksOf = (lab: RawLab, info = 'check') => lab.steps.flatMap((s) => s.blocks.filter((b) => b.info === info).flatMap(checkItems));
-const kindNames = Object.keys(checkKinds);
-const kindOf = (item: Record<string, unknown>) => Object.keys(item).filter((k) => kindNames.includes(k));
 
 // ---------------------------------------------------------------- upstream facts
 

@@ -6,99 +6,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { checkKinds, commonCheckOptions } from '../../src/checks/schema.js';
+import { allSh, blocksOf, checkItems, kindOf, readLab, repo, runnableSh } from './raw-lab.js';
 import { frontMatterSchema } from '../../src/lab/frontmatter-schema.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const labIds = ['istio-bookinfo', 'istio-traffic', 'istio-observability', 'istio-tracing', 'istio-resilience'] as const;
-
-// ---------------------------------------------------------------- a small reader for lab.md
-// (kept independent of src/lab/parse.ts; when that exists it is exercised separately below)
-
-interface Block {
-  info: string;
-  code: string;
-  line: number;
-}
-interface RawStep {
-  id: string;
-  title: string;
-  line: number;
-  blocks: Block[];
-  hints: string[];
-}
-interface RawLab {
-  id: string;
-  file: string;
-  frontMatter: Record<string, unknown>;
-  steps: RawStep[];
-  text: string;
-}
-
-function slug(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '');
-}
-
-function readLab(id: string): RawLab {
-  const file = join(repo, 'labs', id, 'lab.md');
-  const text = readFileSync(file, 'utf8');
-  const m = /^---\n([\s\S]*?)\n---\n/.exec(text);
-  if (!m) throw new Error(`${file}: no front matter`);
-  const frontMatter = parseYaml(m[1] as string) as Record<string, unknown>;
-  const lines = text.split('\n');
-  const steps: RawStep[] = [];
-  let fence: { info: string; line: number; body: string[] } | undefined;
-  for (let i = (m[0].match(/\n/g) ?? []).length; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (fence) {
-      if (/^```\s*$/.test(line)) {
-        steps.at(-1)?.blocks.push({ info: fence.info, code: fence.body.join('\n'), line: fence.line });
-        fence = undefined;
-      } else fence.body.push(line);
-      continue;
-    }
-    const open = /^```(.*)$/.exec(line);
-    if (open) {
-      fence = { info: (open[1] as string).trim(), line: i + 1, body: [] };
-      continue;
-    }
-    const heading = /^## (.+?)\s*(?:\{#([a-z0-9-]+)\})?\s*$/.exec(line);
-    if (heading) {
-      const title = heading[1] as string;
-      steps.push({ id: heading[2] ?? slug(title), title, line: i + 1, blocks: [], hints: [] });
-      continue;
-    }
-    const hint = /^> hint:\s*(.+)$/.exec(line);
-    if (hint && steps.length) steps.at(-1)?.hints.push(hint[1] as string);
-  }
-  if (fence) throw new Error(`${file}:${fence.line}: unclosed code fence`);
-  return { id, file, frontMatter, steps, text };
-}
-
-const labs = labIds.map(readLab);
-const blocksOf = (lab: RawLab, info: string) => lab.steps.flatMap((s) => s.blocks.filter((b) => b.info === info));
-/** Commands that run (solution and reset), not the ones only shown. */
-const runnableSh = (lab: RawLab) => [...blocksOf(lab, 'sh'), ...blocksOf(lab, 'sh cleanup')];
-const allSh = (lab: RawLab) => lab.steps.flatMap((s) => s.blocks.filter((b) => /^sh( cleanup| norun)?$/.test(b.info)));
-
-function checkItems(block: Block): Record<string, unknown>[] {
-  const items = parseYaml(block.code) as unknown;
-  if (!Array.isArray(items)) throw new Error(`check block at line ${block.line} is not a YAML list`);
-  return items as Record<string, unknown>[];
-}
-const kindNames = Object.keys(checkKinds);
-const kindOf = (item: Record<string, unknown>) => Object.keys(item).filter((k) => kindNames.includes(k));
+const labs = labIds.map((id) => readLab(id));
 
 // ---------------------------------------------------------------- upstream facts (verified on istio/istio release-1.31)
 
