@@ -3,6 +3,7 @@
  * (an AbortSignal), and failures of the network itself turned into a short reason instead of an
  * exception, so a probe can tell "the host said no" from "the host could not be reached".
  */
+import { formatDuration } from '../../../core/duration.js';
 
 export interface RequestLimits {
   fetch: typeof fetch;
@@ -40,7 +41,7 @@ export class Unreachable extends Error {
 /** undici reports the socket-level cause of `fetch failed` as err.cause (code ECONNREFUSED, ENOTFOUND, ...). */
 export function unreachableReason(err: unknown, timeoutMs: number): string {
   const e = err as Error & { cause?: { code?: string; message?: string; cause?: { code?: string }; errors?: Array<{ code?: string }> } };
-  if (e.name === 'TimeoutError') return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  if (e.name === 'TimeoutError') return `no answer within ${formatDuration(timeoutMs)}`;
   // Several addresses tried in turn (IPv6 and IPv4) fail as an AggregateError.
   const code = e.cause?.code ?? e.cause?.cause?.code ?? e.cause?.errors?.find((x) => x.code)?.code;
   if (code) return code;
