@@ -221,6 +221,21 @@ describe.skipIf(!REGISTRY_BIN)('doctor --upstream against registries and downloa
       expect(doc.drift.map((d) => d.target)).toContain(TOOLS.kind.artifact(PINS.kind, { os: 'linux', arch: 'amd64' }, DEFAULT_SOURCES).url);
     });
 
+    it('as text: the drift listed with what uses it, and the summary line', async () => {
+      const env = { KINDLAB_UPSTREAM_HOSTS: labHosts.map((h) => `${h}=${new Set(['docker.io', 'registry.k8s.io', 'quay.io']).has(h) ? open.url : downloads.url}`).join(',') };
+      const out: string[] = [];
+      const code = await upstreamDoctor({ labIds: ['canary-l4'], overrides: {}, json: false, color: false, env, cacheDir: await mkdtemp(join(tmpdir(), 'kl-up-')), out: (t) => out.push(t), status: () => undefined });
+      const text = out.join('');
+      const [, images, urls] = /^Upstream check: (\d+) images and (\d+) URLs/.exec(text) ?? [];
+      const total = Number(images) + Number(urls);
+      expect(total).toBeGreaterThan(50);
+      expect(code).toBe(1);
+      expect(text).toContain(`Drift (${total}): no longer resolves as pinned`);
+      expect(text).toContain(`  ✗ ${normalizeImage(PINS.cloudProviderKindImage)}\n      not found (HTTP 404)\n      used by: canary-l4, pins.ts: cloud-provider-kind`);
+      expect(text).toContain(`0 of ${total} resolve as pinned.`);
+      expect(text).toContain('asked through KINDLAB_UPSTREAM_HOSTS: ');
+    });
+
     it('--json offline: nothing reachable, so the report says offline and the exit code is 3', async () => {
       const nowhere = await closedPort();
       const env = { KINDLAB_UPSTREAM_HOSTS: labHosts.map((h) => `${h}=${nowhere}`).join(',') };
