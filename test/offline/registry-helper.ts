@@ -30,20 +30,22 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(): Promise<TestRegistry> {
+/** `config`: extra lines for the registry's config.yml (an `auth:` section, say). */
+export async function startRegistry(opts: { config?: string[] } = {}): Promise<TestRegistry> {
   if (!REGISTRY_BIN) throw new Error('docker-registry is not installed');
   const dir = await mkdtemp(join(tmpdir(), 'kl-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
   await writeFile(
     config,
-    ['version: 0.1', 'log: {level: error}', 'storage:', `  filesystem: {rootdirectory: ${join(dir, 'data')}}`, 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
+    ['version: 0.1', 'log: {level: error}', 'storage:', `  filesystem: {rootdirectory: ${join(dir, 'data')}}`, 'http:', `  addr: 127.0.0.1:${port}`, ...(opts.config ?? []), ''].join('\n'),
   );
   const child: ChildProcess = spawn(REGISTRY_BIN, ['serve', config], { stdio: 'ignore' });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`${url}/v2/`)).ok) break;
+      // Any answer means it is listening; a registry with token auth answers 401.
+      if ((await fetch(`${url}/v2/`)).status < 500) break;
     } catch {
       // not listening yet
     }
@@ -62,30 +64,36 @@ export async function startRegistry(): Promise<TestRegistry> {
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-async function putBlob(url: string, repo: string, body: Buffer): Promise<string> {
+export async function putBlob(url: string, repo: string, body: Buffer, headers: Record<string, string> = {}): Promise<string> {
   const digest = sha(body);
-  const start = await fetch(`${url}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
+  const start = await fetch(`${url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers });
   if (start.status !== 202) throw new Error(`blob upload start: HTTP ${start.status}`);
   const location = new URL(start.headers.get('location') as string, url);
   location.searchParams.set('digest', digest);
-  const put = await fetch(location, { method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+  const put = await fetch(location, { method: 'PUT', body, headers: { ...headers, 'content-type': 'application/octet-stream' } });
   if (put.status !== 201) throw new Error(`blob upload: HTTP ${put.status}`);
   return digest;
 }
 
-/** Pushes a one-layer image as repo:tag; returns the manifest digest. */
-export async function pushTinyImage(url: string, repo: string, tag: string): Promise<string> {
-  const layer = Buffer.from(`layer of ${repo}:${tag}`);
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] }, config: {} }));
-  const layerDigest = await putBlob(url, repo, layer);
-  const configDigest = await putBlob(url, repo, config);
+/** PUTs a manifest under a tag or digest; returns the digest the registry computed. */
+export async function putManifest(url: string, repo: string, reference: string, manifest: string, mediaType: string, headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(`${url}/v2/${repo}/manifests/${reference}`, { method: 'PUT', body: manifest, headers: { ...headers, 'content-type': mediaType } });
+  if (res.status !== 201) throw new Error(`manifest put: HTTP ${res.status} ${await res.text()}`);
+  return res.headers.get('docker-content-digest') ?? sha(manifest);
+}
+
+/** Pushes a one-layer image as repo:tag; returns the manifest digest. `salt` makes another image under the same name. */
+export async function pushTinyImage(url: string, repo: string, tag: string, opts: { arch?: string; salt?: string; headers?: Record<string, string> } = {}): Promise<string> {
+  const { arch = 'amd64', salt = '', headers = {} } = opts;
+  const layer = Buffer.from(`layer of ${repo}:${tag}${arch === 'amd64' ? '' : ` ${arch}`}${salt}`);
+  const config = Buffer.from(JSON.stringify({ architecture: arch, os: 'linux', rootfs: { type: 'layers', diff_ids: [sha(layer)] }, config: {} }));
+  const layerDigest = await putBlob(url, repo, layer, headers);
+  const configDigest = await putBlob(url, repo, config, headers);
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
     config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: configDigest },
     layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: layer.length, digest: layerDigest }],
   });
-  const res = await fetch(`${url}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.docker.distribution.manifest.v2+json' } });
-  if (res.status !== 201) throw new Error(`manifest put: HTTP ${res.status} ${await res.text()}`);
-  return res.headers.get('docker-content-digest') ?? sha(manifest);
+  return putManifest(url, repo, tag, manifest, 'application/vnd.docker.distribution.manifest.v2+json', headers);
 }

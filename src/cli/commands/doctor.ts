@@ -14,6 +14,7 @@ const command: Command = (cli) =>
       labs: { type: 'positional', description: 'Lab ids to check the machine against (or --lab)', required: false },
       lab: { type: 'string', description: 'A lab to check against (repeatable)', valueHint: 'id' },
       all: { type: 'boolean', description: 'Check against every lab and say which this machine can run' },
+      upstream: { type: 'boolean', description: 'Instead: resolve every pinned image and download URL upstream and list what drifted (exit 1) or could not be checked (exit 3)' },
       ...jsonOption,
       istio: versionOptions.istio,
       k8s: versionOptions.k8s,
@@ -30,6 +31,11 @@ const command: Command = (cli) =>
         else if (a.startsWith('--lab=')) ids.add(a.slice(6));
       });
       if (args.all) for (const l of await listLabs()) ids.add(l.id);
+      if (args.upstream) {
+        const { upstreamDoctor } = await import('../../platform/doctor/upstream/index.js');
+        const json = Boolean(args.json);
+        return upstreamDoctor({ labIds: [...ids], overrides: overridesFrom(args), json, color: cli.term.color, env: cli.env, cacheDir: cli.paths.cache, out: (t) => cli.term.out(t), status: (m) => cli.status(m) });
+      }
       const deps = await cli.engineDeps();
       const context = { runner: deps.runner, env: cli.env, paths: cli.paths };
       const overrides = overridesFrom(args);
