@@ -135,6 +135,27 @@ describe('validateLab content checks', () => {
     ]);
   });
 
+  it('warns where an explicit sample size could never fail a statistical check', async () => {
+    const lab = await tempLab(
+      'samples',
+      [
+        '',
+        '## One',
+        '',
+        '```check',
+        '- traffic: { url: "http://web/", requests: 10, classify: { classes: { a: "^a", b: "^b" } }, expect: { a: 0.5, b: 0.5 } }',
+        '- traffic: { url: "http://web/", classify: { classes: { a: "^a", b: "^b" } }, expect: { a: 0.5, b: 0.5 } }',
+        '- errors: { url: "http://web/", requests: 400, share: 0.5 }',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const issues = brief(await validateLab(lab, { runner: clean() }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.slice(0, 2)).toEqual(['warning', body + 4]);
+    expect(issues[0]?.[2]).toMatch(/^traffic check with requests: 10 accepts every count \(0–10 of 10\); it needs at least \d+ requests/);
+  });
+
   it('checks custom modules, cluster names, and that the id matches the folder', async () => {
     const lab = await tempLab(
       'custom',
