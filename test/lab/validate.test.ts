@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../support/requirements.js';
 import type { ProcessRunner, RunOptions, RunResult } from '../../src/core/seams.js';
 import { loadLab } from '../../src/lab/parse.js';
 import { validateLab, validateLabs } from '../../src/lab/validate.js';
@@ -233,7 +234,7 @@ describe('validateLab with shellcheck', () => {
   } catch {
     installed = false;
   }
-  it.skipIf(!installed)('finds real problems with the real shellcheck', async () => {
+  it.skipIf(skipWithout({ name: 'shellcheck', available: installed, install: 'apt-get install shellcheck' }))('finds real problems with the real shellcheck', async () => {
     const lab = await tempLab('sc-real', '\n## S\n\n```sh\nkubectl get pods\nif [ -n "$X" ]; then\n  echo yes\n```\n\n```check\n- nodes: {}\n```\n');
     const issues = await validateLab(lab, { runner: createProcessRunner() });
     expect(issues.length).toBeGreaterThan(0);
