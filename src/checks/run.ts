@@ -12,6 +12,7 @@ import { interpolateDeep, interpolateString, makeLookup } from './interpolate.js
 import { availableKeys, lookupPath, valueText } from './paths.js';
 import { excerpt } from './format.js';
 import { CheckConfigError } from './errors.js';
+import { attemptPlan } from './sample-plan.js';
 
 /** Between failed attempts of poll kinds: 0.5 s, growing by 1.6× up to 5 s. */
 export const retryDelays = { firstMs: 500, factor: 1.6, maxMs: 5000 };
@@ -19,8 +20,6 @@ export const retryDelays = { firstMs: 500, factor: 1.6, maxMs: 5000 };
 export const passIntervalMs = 1000;
 /** How long an attempt may overrun the deadline before its result is no longer awaited. */
 export const graceMs = 2000;
-/** Attempts of sample kinds when the check does not set `attempts`: the passes needed, plus one retry. */
-export const sampleRetries = 1;
 
 type AnySpec = CheckSpec['spec'];
 type Implementation = CheckImplementation & { attempt(spec: AnySpec, ctx: CheckContext, signal: AbortSignal): Promise<AttemptOutcome> };
@@ -74,13 +73,14 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
     const known = ctx.clusters.map((c) => c.name || '(unnamed)').join(', ');
     return result('error', { title, expected: '', found: `error: no cluster named "${cluster}" in this lab (clusters: ${known})` });
   }
-  const scoped: CheckContext = { ...ctx, kube: (c?: string) => ctx.kube(c ?? cluster) };
+  const scoped: CheckContext = { ...ctx, kube: (c?: string) => ctx.kube(c ?? cluster), attemptPlan: attemptPlan(options, impl.strategy ?? 'poll') };
   if (cluster !== undefined) scoped.cluster = cluster;
 
   const timeoutMs = options.timeout ? parseDuration(options.timeout) : impl.defaultTimeoutMs;
   const strategy = impl.strategy ?? 'poll';
-  const consecutive = options.consecutive ?? 1;
-  const maxAttempts = options.attempts ?? (strategy === 'sample' ? consecutive + sampleRetries : Infinity);
+  const plan = attemptPlan(options, strategy);
+  const { consecutive } = plan;
+  const maxAttempts = plan.attempts;
 
   // The deadline: one controller aborted by the timer or by the caller's signal.
   const deadline = new AbortController();

@@ -118,8 +118,8 @@ const resource = z.strictObject({
   /** With a selector: how many objects must match it. */
   count: z.union([z.int().min(0), comparison]).optional(),
   /**
-   * Partial shape every selected object must match (maps: subset; lists: every expected item matches
-   * some item; scalars: equal by their text, so 20 matches "20"; "/regex/" strings match by pattern;
+   * Partial shape every selected object must match (maps: subset; lists: each expected item matches
+   * its own observed item, one-to-one; scalars: equal by their text, so 20 matches "20"; "/regex/" strings match by pattern;
    * null: the field must be absent).
    */
   match: z.record(z.string(), z.unknown()).optional(),

@@ -12,6 +12,14 @@ export interface LabCluster {
   context: string;
 }
 
+/** How many attempts a check makes and how many must pass in a row (see src/checks/sample-plan.ts). */
+export interface AttemptPlan {
+  /** Most attempts (Infinity for kinds that retry until the timeout). */
+  attempts: number;
+  /** Passing attempts in a row the check needs. */
+  consecutive: number;
+}
+
 export interface CheckContext {
   /** Kubernetes client of a lab cluster (default: the first). */
   kube(cluster?: string): KubeClient;
@@ -38,6 +46,11 @@ export interface CheckContext {
    * an argument return that cluster's client; unset means the first cluster.
    */
   cluster?: string;
+  /**
+   * How many attempts runCheck will make and how many must pass in a row: statistical kinds size
+   * each sample so that the whole check keeps its stated power (src/checks/sample-plan.ts).
+   */
+  attemptPlan?: AttemptPlan;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'error';

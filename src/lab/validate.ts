@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { LabIssue } from '../core/errors.js';
 import type { ProcessRunner } from '../core/seams.js';
+import { sampleSizeWarning } from '../checks/sample-plan.js';
 import { IssueList, displayPath, sortIssues } from './issues.js';
 import { collectionRoot } from './locations.js';
 import { validateManifest } from './manifests.js';
@@ -53,6 +54,7 @@ export async function validateLabs(labs: readonly Lab[], opts: ValidateOptions =
     }
     checkReferences(lab, issues);
     checkVariables(lab, issues);
+    checkSampleSizes(lab, issues);
     const runnable = lab.steps.flatMap((s) => [...s.commands, ...s.cleanup]);
     extra.push(...(await checkFiles(lab, runnable, opts.repoDir ?? collectionRoot(lab.dir), issues)));
     extras.push(extra);
@@ -61,6 +63,16 @@ export async function validateLabs(labs: readonly Lab[], opts: ValidateOptions =
   }
   if (opts.shellcheck !== false) await checkShell(shell, lists, opts.runner);
   return lists.map((list, i) => sortIssues([...list.items, ...(extras[i] ?? [])]));
+}
+
+/** Statistical checks whose explicit `requests` could never (or hardly ever) fail them. */
+function checkSampleSizes(lab: Lab, issues: IssueList): void {
+  for (const step of lab.steps) {
+    for (const check of [...step.before, ...step.checks]) {
+      const warning = sampleSizeWarning(check);
+      if (warning) issues.warn(check.line, warning);
+    }
+  }
 }
 
 async function checkShell(shell: Array<{ block: CodeBlock; lab: number }>, lists: IssueList[], runner?: ProcessRunner): Promise<void> {

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { createServer, type Server } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../support/requirements.js';
 import { runCheck, runChecks } from '../../src/checks/run.js';
 import { parsePem } from '../../src/checks/certs.js';
 import { FakeRunner } from './fake-runner.js';
@@ -27,7 +28,7 @@ function makeCert(dir: string, name: string, days: number): { cert: string; key:
   return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
 }
 
-describe.skipIf(!haveOpenssl)('certificate', () => {
+describe.skipIf(skipWithout({ name: 'openssl', available: haveOpenssl, install: 'apt-get install openssl' }))('certificate', () => {
   let old: { cert: string; key: string };
   let renewed: { cert: string; key: string };
   let server: Server;
@@ -128,7 +129,7 @@ describe.skipIf(!haveOpenssl)('certificate', () => {
     expect((r.data as { notAfter: string }).notAfter).toBe(parsePem(renewed.cert).notAfter);
   });
 
-  it.skipIf(!existsSync('/usr/bin/curl'))("the fallback without openssl: curl -w '%{certs}' prints the served chain", async () => {
+  it.skipIf(skipWithout({ name: 'curl', available: existsSync('/usr/bin/curl'), install: 'apt-get install curl' }))("the fallback without openssl: curl -w '%{certs}' prints the served chain", async () => {
     const out = await run('curl', ['-ksS', '--max-time', '10', '-o', '/dev/null', '-w', '%{certs}', `https://127.0.0.1:${port}/`]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
     expect(parsePem(out.stdout).fingerprint256).toBe(parsePem(renewed.cert).fingerprint256);
   });

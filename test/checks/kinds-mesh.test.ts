@@ -45,6 +45,13 @@ describe('envoyStat', () => {
     expect(r.details).toEqual([`${overflow}: 41`, 'cluster.outbound|9080||reviews.default.svc.cluster.local.upstream_rq_pending_overflow: 3']);
   });
 
+  it('a sticky or global /regex/ flag skips no stat', async () => {
+    for (const flags of ['y', 'g', 'gy']) {
+      const r = await runCheck(makeCheck('envoyStat', { pod: { selector: 'app=fortio' }, stat: `/upstream_rq_pending_overflow$/${flags}`, expect: { eq: 44 } }), makeCtx({ kube: kube() }));
+      expect(r, `flags ${flags}`).toMatchObject({ status: 'pass', found: 'sum of 3 stats = 44' });
+    }
+  });
+
   it('fails on a wrong value or a missing stat', async () => {
     const low = await runCheck(makeCheck('envoyStat', { pod: { selector: 'app=fortio' }, stat: overflow, expect: { eq: 0 } }, { timeout: '2s' }), makeCtx({ kube: kube() }));
     expect(low).toMatchObject({ status: 'fail', found: `${overflow} = 41` });
@@ -55,7 +62,7 @@ describe('envoyStat', () => {
 
 describe('load', () => {
   it('parses fortio summaries', () => {
-    expect(parseFortio(fixture('fortio-circuit-breaker.txt'))).toEqual({ calls: 100, codes: { '200': 59, '503': 41 }, avgMs: 3.297, qps: 843.7 });
+    expect(parseFortio(fixture('fortio-circuit-breaker.txt'))).toEqual({ calls: 100, done: 100, codes: { '200': 59, '503': 41 }, avgMs: 3.297, qps: 843.7 });
     expect(parseFortio(fixture('fortio-one-connection.txt'))).toMatchObject({ calls: 20, codes: { '200': 20 } });
     expect(parseFortio('Code -1 : 3 (3.0 %)\nCode 200 : 97 (97.0 %)')).toEqual({ calls: 100, codes: { '-1': 3, '200': 97 } });
     expect(parseFortio('error: unknown flag')).toBeUndefined();
@@ -70,6 +77,22 @@ describe('load', () => {
     );
     expect(r).toMatchObject({ status: 'pass', found: '100 calls: 200×59, 503×41; 843.7 qps', expected: 'code 503 count > 0; code 200 share at least 30%' });
     expect(calls[0]).toEqual(['fortio', 'fortio', 'load', '-c', '3', '-qps', '0', '-n', '100', '-loglevel', 'Warning', 'http://httpbin:8000/get']);
+  });
+
+  it('an output cut short is an error, not a count', async () => {
+    const full = fixture('fortio-circuit-breaker.txt');
+    // The stream ended after the first Code line: 59 calls counted where fortio made 100.
+    const truncated = full.slice(0, full.indexOf('Code 503'));
+    const lostCodeLine = full.replace(/^Code 503 .*\n/m, '');
+    const spec = { pod: { selector: 'app=fortio' }, url: 'http://httpbin:8000/get', connections: 3, requests: 100, codeShares: { '200': { min: 0.3 } } };
+    for (const [output, why] of [
+      [truncated, /ends before its "All done N calls" summary \(59 calls counted\)/],
+      [lostCodeLine, /Code lines add up to 59 calls but its summary says 100/],
+    ] as const) {
+      const r = await runCheck(makeCheck('load', spec, { timeout: '2s' }), makeCtx({ kube: meshKube(() => ({ stdout: output })) }));
+      expect(r.status).toBe('error');
+      expect(r.found).toMatch(why);
+    }
   });
 
   it('fails when the breaker does not trip, and explains a missing fortio', async () => {

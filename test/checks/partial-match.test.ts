@@ -56,3 +56,27 @@ describe('partialMatch', () => {
     expect(diffs({ a: false }, { a: true })).toEqual(['a: expected false, found true']);
   });
 });
+
+describe('partialMatch pairs list items one-to-one', () => {
+  const route = (...weights: number[]) => ({ spec: { rules: [{ backendRefs: weights.map((weight) => ({ weight })) }] } });
+
+  it('two expected items of weight 50 need two observed items of weight 50', () => {
+    expect(diffs(route(50, 50), route(50, 50))).toEqual([]);
+    expect(diffs(route(50, 50), route(50, 100))).toEqual([
+      'spec.rules[0].backendRefs[1].weight: expected 50, found 100 (expected item 2 matches only items of spec.rules[0].backendRefs already paired with other expected items)',
+    ]);
+    expect(diffs(route(50, 50), route(50))[0]).toMatch(/expected \{"weight":50\} as its own item, but each of the 1 observed items is already paired/);
+  });
+
+  it('finds a pairing that a first-come assignment would miss', () => {
+    // Expected item 1 matches both observed items; item 2 only the first: 1 must take the second.
+    const expected = { items: [{ app: 'web' }, { app: 'web', tier: 'front' }] };
+    const observed = { items: [{ app: 'web', tier: 'front' }, { app: 'web', tier: 'back' }] };
+    expect(diffs(expected, observed)).toEqual([]);
+  });
+
+  it('scalar list items are paired too', () => {
+    expect(diffs({ args: ['-v', '-v'] }, { args: ['-v', '-x'] })[0]).toMatch(/^args: expected another item "-v" \(each expected item needs its own\)/);
+    expect(diffs({ args: ['-v', '-x'] }, { args: ['-x', '-v'] })).toEqual([]);
+  });
+});

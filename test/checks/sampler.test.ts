@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../support/requirements.js';
 import type { ProcessRunner, RunResult } from '../../src/core/seams.js';
 import { buildSamplerScript, parseSamplerOutput, sendRequests, type HttpRequestSpec, type SamplerPlan } from '../../src/checks/sampler.js';
 import { fixture, makeCtx, samplingRunner } from './helpers.js';
@@ -51,7 +52,7 @@ const localRunner: ProcessRunner = {
 
 const haveTools = existsSync('/bin/sh') && ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => existsSync(p));
 
-describe.skipIf(!haveTools)('the real script, run by sh with curl against a loopback server', () => {
+describe.skipIf(skipWithout({ name: 'curl', available: haveTools, install: 'apt-get install curl' }))('the real script, run by sh with curl against a loopback server', () => {
   let port = 0;
   let connections = 0;
   const seen: Array<{ method: string; url: string; host: string; cookie: string; body: string; extra: string }> = [];
@@ -194,7 +195,7 @@ describe('the simulator other tests plug into exec hooks', () => {
 
 const haveOpenssl = existsSync('/usr/bin/openssl') || existsSync('/bin/openssl');
 
-describe.skipIf(!haveTools || !haveOpenssl)('TLS with the real curl', () => {
+describe.skipIf(skipWithout({ name: 'curl and openssl', available: haveTools && haveOpenssl, install: 'apt-get install curl openssl' }))('TLS with the real curl', () => {
   let port = 0;
   let server: HttpsServer;
   const sni: string[] = [];

@@ -49,10 +49,10 @@ describe('sample sizes', () => {
   it('reaches the stated power at n and not at n − 1', () => {
     for (const shares of [[0.5, 0.5], [0.8, 0.2], [0.75, 0.25], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.3, 0.2]]) {
       const { n, reason } = requiredSamples(0.15, 0.999, { shares, power: 0.95 });
-      if (reason === 'power') {
-        expect(splitPower(n, shares, 0.15, 0.999)).toBeGreaterThanOrEqual(0.95);
-        expect(splitPower(n - 1, shares, 0.15, 0.999)).toBeLessThan(0.95);
-      }
+      // At these shares the power, not the minimum expected count, decides n.
+      expect(reason, `shares ${shares.join('/')}`).toBe('power');
+      expect(splitPower(n, shares, 0.15, 0.999)).toBeGreaterThanOrEqual(0.95);
+      expect(splitPower(n - 1, shares, 0.15, 0.999)).toBeLessThan(0.95);
       for (const p of shares) expect(n * p).toBeGreaterThanOrEqual(5);
     }
   });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../support/requirements.js';
 import type { ProcessRunner, RunOptions, RunResult } from '../../src/core/seams.js';
 import { loadLab } from '../../src/lab/parse.js';
 import { validateLab, validateLabs } from '../../src/lab/validate.js';
@@ -135,6 +136,27 @@ describe('validateLab content checks', () => {
     ]);
   });
 
+  it('warns where an explicit sample size could never fail a statistical check', async () => {
+    const lab = await tempLab(
+      'samples',
+      [
+        '',
+        '## One',
+        '',
+        '```check',
+        '- traffic: { url: "http://web/", requests: 10, classify: { classes: { a: "^a", b: "^b" } }, expect: { a: 0.5, b: 0.5 } }',
+        '- traffic: { url: "http://web/", classify: { classes: { a: "^a", b: "^b" } }, expect: { a: 0.5, b: 0.5 } }',
+        '- errors: { url: "http://web/", requests: 400, share: 0.5 }',
+        '```',
+        '',
+      ].join('\n'),
+    );
+    const issues = brief(await validateLab(lab, { runner: clean() }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.slice(0, 2)).toEqual(['warning', body + 4]);
+    expect(issues[0]?.[2]).toMatch(/^traffic check with requests: 10 accepts every count \(0–10 of 10\); it needs at least \d+ requests/);
+  });
+
   it('checks custom modules, cluster names, and that the id matches the folder', async () => {
     const lab = await tempLab(
       'custom',
@@ -212,7 +234,7 @@ describe('validateLab with shellcheck', () => {
   } catch {
     installed = false;
   }
-  it.skipIf(!installed)('finds real problems with the real shellcheck', async () => {
+  it.skipIf(skipWithout({ name: 'shellcheck', available: installed, install: 'apt-get install shellcheck' }))('finds real problems with the real shellcheck', async () => {
     const lab = await tempLab('sc-real', '\n## S\n\n```sh\nkubectl get pods\nif [ -n "$X" ]; then\n  echo yes\n```\n\n```check\n- nodes: {}\n```\n');
     const issues = await validateLab(lab, { runner: createProcessRunner() });
     expect(issues.length).toBeGreaterThan(0);

@@ -47,7 +47,7 @@ describe.concurrent('blue-green-ingress (simulated cluster)', () => {
     withLabSim({ ingressNginx: { honourCanary: false } }, async (sim) => {
       // A controller that does not know nginx.ingress.kubernetes.io/canary treats the canary Ingress
       // as a second Ingress for the same host and path: the older one, mini-echo (old), wins.
-      const run = await runLab(sim, 'blue-green-ingress', ['--until', 'weight-50', '--check-timeout', '5s', '--keep']);
+      const run = await runLab(sim, 'blue-green-ingress', ['--until', 'weight-50', '--check-timeout', '15s', '--keep']);
       expect(run.exitCode).toBe(1);
       expect(run.report.steps.map((s) => [s.id, s.status])).toEqual([
         ['old', 'passed'],

@@ -13,7 +13,7 @@ describe.concurrent('canary-l4 (simulated cluster)', () => {
       expectAllPassed(run, ['old', 'canary', 'scale', 'finish']);
 
       // What the traffic checkpoints observed.
-      expect(trafficCounts(check(run.report, 'old', 'traffic').found)).toEqual({ old: 20 });
+      expect(trafficCounts(check(run.report, 'old', 'traffic').found)).toEqual({ old: 23 });
       const even = trafficCounts(check(run.report, 'canary', 'traffic').found);
       expect(even.old! + even.new!).toBeGreaterThan(300);
       expect(share(even, 'new')).toBeGreaterThan(0.4);

@@ -25,7 +25,7 @@ describe('istio-traffic (simulated cluster)', () => {
       expect(data<Errors>(run.check('fault-delay', 'jason gets the reviews error instead of slow ratings')).statuses).toEqual({ 500: 3 });
       expect(data<Latency>(run.check('fault-delay', 'anonymous requests stay fast')).maxMs).toBeLessThan(100);
 
-      expect(data<Shares>(run.check('fault-abort', 'jason always sees the ratings error')).counts).toEqual({ 'ratings-error': 20 });
+      expect(data<Shares>(run.check('fault-abort', 'jason always sees the ratings error')).counts).toEqual({ 'ratings-error': 23 });
 
       // The 50/50 shift: both halves near 50 % over the computed sample size.
       const split = data<Shares>(run.check('shift-50', 'reviews v1 and v3 each get about half of the requests'));

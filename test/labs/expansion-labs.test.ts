@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandWorks, skipWithout, type Requirement } from '../support/requirements.js';
 import { parseAllDocuments } from 'yaml';
 import { IstioOperator } from '@kubernetes-models/istio/install.istio.io/v1alpha1/IstioOperator';
 import { Gateway, VirtualService, WorkloadGroup } from '@kubernetes-models/istio/networking.istio.io/v1';
@@ -119,8 +120,7 @@ function isPinned(image: string): boolean {
 
 // ---------------------------------------------------------------- shellcheck
 
-const hasShellcheck = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!hasShellcheck) console.warn('shellcheck not found: the shellcheck tests of the expansion labs are skipped');
+const shellcheckTool: Requirement = { name: 'shellcheck', available: commandWorks('shellcheck'), install: 'apt-get install shellcheck' };
 const scratch = mkdtempSync(join(tmpdir(), 'expansion-labs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -277,7 +277,7 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     expect(lab.text).not.toMatch(/\b(pkill|killall)\b/);
   });
 
-  it.skipIf(!hasShellcheck)('every sh block, the intro commands and every command check pass shellcheck', () => {
+  it.skipIf(skipWithout(shellcheckTool))('every sh block, the intro commands and every command check pass shellcheck', () => {
     for (const [n, block] of allSh(lab).entries()) {
       const res = shellcheck(`${id}-${n}-line${block.line}`, block.code);
       expect(res.status, `${id} ${block.info} block at lab.md line ${block.line}:\n${res.output}`).toBe(0);

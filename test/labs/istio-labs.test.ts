@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { commandWorks, skipWithout, type Requirement } from '../support/requirements.js';
 import { parseAllDocuments } from 'yaml';
 import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1';
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1';
@@ -101,9 +102,8 @@ function isPinned(image: string): boolean {
 
 // ---------------------------------------------------------------- shellcheck
 
-const shellcheck = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' });
-const hasShellcheck = shellcheck.status === 0;
-if (!hasShellcheck) console.warn('shellcheck not found: the shellcheck tests of the Istio labs are skipped');
+const shellcheck: Requirement = { name: 'shellcheck', available: commandWorks('shellcheck'), install: 'apt-get install shellcheck' };
+const python3: Requirement = { name: 'python3', available: commandWorks('python3'), install: 'apt-get install python3' };
 const scratch = mkdtempSync(join(tmpdir(), 'istio-labs-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -304,7 +304,7 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     expect(code).not.toMatch(/samples\/addons\/?"?(\s|$)(?!.*\.yaml)/);
   });
 
-  it.skipIf(!hasShellcheck)('every sh block and command check passes shellcheck', () => {
+  it.skipIf(skipWithout(shellcheck))('every sh block and command check passes shellcheck', () => {
     for (const [n, block] of allSh(lab).entries()) {
       const file = join(scratch, `${id}-${n}-line${block.line}.sh`);
       // The runner executes blocks with bash and `set -euo pipefail`.
@@ -379,18 +379,13 @@ describe('Istio lab set', () => {
     expect(blocksOf(labs.find((l) => l.id === 'istio-tracing')!, 'sh').map((b) => b.code).join('\n')).toMatch(/telemetry-tracing\.yaml/);
   });
 
-  it('the Kiali helper script is valid Python (when python3 is available)', () => {
-    const py = spawnSync('python3', ['--version']);
-    if (py.status !== 0) {
-      console.warn('python3 not found: skipping the syntax check of kiali-edges.py');
-      return;
-    }
+  it.skipIf(skipWithout(python3))('the Kiali helper script is valid Python', () => {
     const file = join(repo, 'labs/istio-observability/kiali-edges.py');
     execFileSync('python3', ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', file]);
   });
 
   const parser = join(repo, 'src/lab/parse.ts');
-  it.skipIf(!existsSync(parser))('src/lab/parse.ts accepts every Istio lab', async () => {
+  it('src/lab/parse.ts accepts every Istio lab', async () => {
     const mod = (await import(pathToFileURL(parser).href)) as {
       parseLab: (file: string, text: string) => { meta: { id: string }; steps: Array<{ id: string; checks: unknown[] }> };
     };
@@ -403,7 +398,7 @@ describe('Istio lab set', () => {
   });
 
   const validator = join(repo, 'src/lab/validate.ts');
-  it.skipIf(!existsSync(parser) || !existsSync(validator))('kindlab validate finds no errors in the Istio labs', async () => {
+  it('kindlab validate finds no errors in the Istio labs', async () => {
     const { parseLab } = (await import(pathToFileURL(parser).href)) as { parseLab: (file: string, text: string) => unknown };
     const { validateLabs } = (await import(pathToFileURL(validator).href)) as {
       validateLabs: (labs: unknown[], opts: { shellcheck: boolean }) => Promise<Array<Array<{ line: number; message: string; severity: string }>>>;

@@ -14,7 +14,10 @@ import { execAt, findPod } from '../vantage.js';
 type Spec = CheckSpecOf<'load'>;
 
 export interface FortioResult {
+  /** Calls counted from the `Code N : count` lines. */
   calls: number;
+  /** Calls fortio's closing `All done N calls` line reports (absent when the output stops before it). */
+  done?: number;
   codes: Record<string, number>;
   qps?: number;
   avgMs?: number;
@@ -25,12 +28,24 @@ export function parseFortio(output: string): FortioResult | undefined {
   for (const m of output.matchAll(/^Code\s+(-?\d+)\s*:\s*(\d+)/gm)) codes[m[1] as string] = (codes[m[1] as string] ?? 0) + Number(m[2]);
   if (!Object.keys(codes).length) return undefined;
   const result: FortioResult = { calls: Object.values(codes).reduce((a, b) => a + b, 0), codes };
+  const total = /All done (\d+) calls/.exec(output);
+  if (total) result.done = Number(total[1]);
   const done = /All done (\d+) calls.*?([\d.]+) ms avg, ([\d.]+) qps/.exec(output);
   if (done) {
     result.avgMs = Number(done[2]);
     result.qps = Number(done[3]);
   }
   return result;
+}
+
+/**
+ * Why fortio's output cannot be counted, if it cannot: a summary cut short (the exec stream ended,
+ * fortio was killed) would otherwise be judged as if the missing calls never happened.
+ */
+export function incompleteFortio(result: FortioResult): string | undefined {
+  if (result.done === undefined) return `fortio's output ends before its "All done N calls" summary (${result.calls} calls counted): it was cut short`;
+  if (result.done !== result.calls) return `fortio's Code lines add up to ${result.calls} calls but its summary says ${result.done}: the output was cut short`;
+  return undefined;
 }
 
 function expectedText(spec: Spec, n: number): string {
@@ -57,6 +72,8 @@ const load: CheckImplementation<'load'> = {
     if (!result) {
       throw new Error(`fortio printed no status codes (exit ${r.exitCode}${r.exitCode === 126 || r.exitCode === 127 ? ': is fortio in this container?' : ''}): ${excerpt(output, 300)}`);
     }
+    const incomplete = incompleteFortio(result);
+    if (incomplete) throw new Error(`${incomplete} (exit ${r.exitCode}); run it by hand: ${hint}`);
     const problems: string[] = [];
     for (const [code, c] of Object.entries(spec.codes ?? {})) {
       const count = result.codes[code] ?? 0;

@@ -4,7 +4,8 @@
  * tests for small samples, exact rules for 0% and 100%) — see src/checks/stats.ts.
  */
 import type { CheckSpecOf } from '../schema.js';
-import type { CheckImplementation } from '../types.js';
+import type { AttemptPlan, CheckImplementation } from '../types.js';
+import { perAttemptPower } from '../sample-plan.js';
 import { excerpt, percent, table } from '../format.js';
 import { makeClassifier, noResponse, unclassified } from '../classify.js';
 import { describeRequest, reproduce, sample } from '../request.js';
@@ -13,10 +14,15 @@ import { fitTestFor, formatP, goodnessOfFit, requiredSamples, type FitResult } f
 
 type Spec = CheckSpecOf<'traffic'>;
 
-export function sampleSize(spec: Spec): { n: number; computed: boolean; capped: boolean } {
-  if (spec.requests !== undefined) return { n: spec.requests, computed: false, capped: false };
-  const size = requiredSamples(spec.tolerance, spec.confidence, { shares: Object.values(spec.expect), power: spec.power });
-  return { n: size.n, computed: true, capped: size.capped };
+/**
+ * Requests per attempt: the lab's `requests`, or the n at which the whole check (every attempt it
+ * may make, see sample-plan.ts) detects a share off by `tolerance` with the stated power.
+ */
+export function sampleSize(spec: Spec, plan: AttemptPlan = { attempts: 1, consecutive: 1 }): { n: number; computed: boolean; capped: boolean; attemptPower: number } {
+  const attemptPower = perAttemptPower(spec.power, plan);
+  if (spec.requests !== undefined) return { n: spec.requests, computed: false, capped: false, attemptPower };
+  const size = requiredSamples(spec.tolerance, spec.confidence, { shares: Object.values(spec.expect), power: attemptPower });
+  return { n: size.n, computed: true, capped: size.capped, attemptPower };
 }
 
 const testNames = {
@@ -61,7 +67,8 @@ const traffic: CheckImplementation<'traffic'> = {
   strategy: 'sample',
   describe: (spec) => `traffic split of ${describeRequest(spec)}`,
   async attempt(spec, ctx, signal) {
-    const size = sampleSize(spec);
+    const plan = ctx.attemptPlan ?? { attempts: 1, consecutive: 1 };
+    const size = sampleSize(spec, plan);
     const classify = makeClassifier(spec.classify);
     const run = await sample(spec, ctx, size.n, signal);
     const counts: Record<string, number> = {};
@@ -88,7 +95,8 @@ const traffic: CheckImplementation<'traffic'> = {
     details.push(...fit.reasons.filter((r) => !verdict || !r.startsWith('X²')));
     if (strays.size) details.push(...[...strays].slice(0, 3).map(([what, k]) => `${k}× ${what}`));
     if (size.computed) {
-      details.push(`n=${n} chosen to detect a share off by ${percent(spec.tolerance)} with ${percent(spec.power)} power${size.capped ? ' (capped at 5000; that power is not reached)' : ''}`);
+      const over = plan.attempts > 1 && Number.isFinite(plan.attempts) ? ` over the check's ${plan.attempts} attempts (${percent(size.attemptPower)} per attempt)` : '';
+      details.push(`n=${n} chosen to detect a share off by ${percent(spec.tolerance)} with ${percent(spec.power)} power${over}${size.capped ? ' (capped at 5000; that power is not reached)' : ''}`);
     }
     return {
       ok: fit.pass,
