@@ -35,6 +35,7 @@ import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
+import { queryFlag } from './watch-options.js';
 import { serveWatch, type OpenWatch } from './watch.js';
 
 export type { ExecHandler, ExecRequest } from './exec.js';
@@ -102,6 +103,8 @@ export class Sim extends EventEmitter {
   onExec: ExecHandler = defaultExecHandler;
   /** Decides what pods/<name>/log returns. */
   onLogs: LogHandler = () => '';
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (a real API server: about a minute). */
+  watchBookmarkIntervalMs = 60_000;
   /** Every API request, in order (also emitted as 'request' events). */
   readonly requests: RecordedRequest[] = [];
   readonly controllers: SimControllers;
@@ -348,9 +351,8 @@ export class Sim extends EventEmitter {
 
       const path = parseResourcePath(cluster, segments);
       if (!path) throw pageNotFound();
-      const watch = url.searchParams.get('watch');
-      if (method === 'GET' && !path.name && (watch === 'true' || watch === '1')) {
-        const w = serveWatch(cluster, path, url.searchParams, res);
+      if (method === 'GET' && !path.name && queryFlag(url.searchParams, 'watch')) {
+        const w = serveWatch(cluster, path, url.searchParams, res, { bookmarkIntervalMs: this.watchBookmarkIntervalMs });
         this.watches.add(w);
         res.on('close', () => this.watches.delete(w));
         return;
