@@ -30,7 +30,8 @@ import { podsController } from './controllers/pods.js';
 import { rolloutsController, type RolloutOptions } from './controllers/rollouts.js';
 import { sidecarInjectionController, type SidecarInjectionOptions } from './controllers/sidecar-injection.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
-import { createExecUpgradeHandler, defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
+import { createExecUpgradeHandler } from './exec-streams.js';
+import { defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
@@ -53,7 +54,7 @@ export interface RecordedRequest {
   contentType?: string;
   /** Parsed body (JSON or YAML), when there was one. */
   body?: unknown;
-  /** True for a WebSocket upgrade (exec). */
+  /** True for a streaming upgrade (exec over WebSocket or SPDY). */
   upgrade?: boolean;
 }
 
@@ -115,15 +116,16 @@ export class Sim extends EventEmitter {
   private readonly watches = new Set<OpenWatch>();
   private rv = 1;
   private readonly server = createServer((req, res) => void this.handle(req, res));
-  private readonly exec = createExecUpgradeHandler({
-    route: (pathname) => {
+  private readonly upgrades = {
+    route: (pathname: string) => {
       const routed = this.route(pathname);
       return routed && { cluster: routed.cluster, rest: routed.rest };
     },
-    authorized: (req) => this.authorized(req),
-    handler: () => this.onExec,
-    onRequest: (cluster, url) => this.record({ cluster: cluster.name, method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), upgrade: true }),
-  });
+    authorized: (req: IncomingMessage) => this.authorized(req),
+    onRequest: (cluster: SimCluster, url: URL, method = 'GET') =>
+      this.record({ cluster: cluster.name, method, path: url.pathname, query: Object.fromEntries(url.searchParams), upgrade: true }),
+  };
+  private readonly exec = createExecUpgradeHandler({ ...this.upgrades, handler: () => this.onExec });
 
   constructor(opts: SimOptions = {}) {
     super();
