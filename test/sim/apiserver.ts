@@ -19,6 +19,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { bootstrapCluster, bootstrapKindCluster } from './bootstrap.js';
 import { SimCluster } from './cluster.js';
@@ -34,12 +35,14 @@ import { createExecUpgradeHandler } from './exec-streams.js';
 import { defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
+import { createPortForwardUpgradeHandler, refusePortForward, type PortForwardHandler } from './portforward.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
 import { queryFlag } from './watch-options.js';
 import { serveWatch, type OpenWatch } from './watch.js';
 
 export type { ExecHandler, ExecRequest } from './exec.js';
+export type { PortForwardHandler, PortForwardRequest, PortForwardTarget } from './portforward.js';
 export type { SimNodeSpec } from './nodes.js';
 export type { PodFate, PodFateFn } from './pods.js';
 export type { SimCluster } from './cluster.js';
@@ -54,7 +57,7 @@ export interface RecordedRequest {
   contentType?: string;
   /** Parsed body (JSON or YAML), when there was one. */
   body?: unknown;
-  /** True for a streaming upgrade (exec over WebSocket or SPDY). */
+  /** True for a streaming upgrade (exec, port-forward; WebSocket or SPDY). */
   upgrade?: boolean;
 }
 
@@ -102,6 +105,8 @@ export class Sim extends EventEmitter {
   url = '';
   /** Decides what exec (WebSocket, /_sim/exec, fake docker exec) prints and returns. */
   onExec: ExecHandler = defaultExecHandler;
+  /** Decides what listens on a pod's port for pods/<name>/portforward (default: nothing, connection refused). */
+  onPortForward: PortForwardHandler = refusePortForward;
   /** Decides what pods/<name>/log returns. */
   onLogs: LogHandler = () => '';
   /** How often watches with allowWatchBookmarks get a BOOKMARK (a real API server: about a minute). */
@@ -126,11 +131,16 @@ export class Sim extends EventEmitter {
       this.record({ cluster: cluster.name, method, path: url.pathname, query: Object.fromEntries(url.searchParams), upgrade: true }),
   };
   private readonly exec = createExecUpgradeHandler({ ...this.upgrades, handler: () => this.onExec });
+  private readonly portForward = createPortForwardUpgradeHandler({ ...this.upgrades, handler: () => this.onPortForward });
 
   constructor(opts: SimOptions = {}) {
     super();
     this.createCluster(DEFAULT_CLUSTER, opts.nodes ? { nodes: opts.nodes, kind: false } : {});
-    this.server.on('upgrade', this.exec.onUpgrade);
+    // Streaming upgrades (WebSocket or SPDY/3.1): port-forward, else exec (which refuses other paths).
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const rest = this.route(new URL(req.url ?? '/', 'http://sim').pathname)?.rest ?? '';
+      (this.portForward.matches(rest) ? this.portForward.onUpgrade : this.exec.onUpgrade)(req, socket, head);
+    });
     const enable = (name: string, controller: Controller) => this.enable(controller, name);
     this.controllers = {
       rollouts: (o) => enable('rollouts', rolloutsController(o)),
@@ -291,6 +301,7 @@ export class Sim extends EventEmitter {
     for (const stop of [...this.namedControllers.values()]) stop();
     for (const w of this.watches) w.close();
     this.exec.closeAll();
+    this.portForward.closeAll();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
