@@ -22,20 +22,15 @@ import type { SimCluster } from './cluster.js';
 import { execStatus, resolveContainer, runExec, type ExecHandler, type ExecOutput, type ExecRequest } from './exec.js';
 import { SpdyServerSession, type SpdyStream } from './spdy-session.js';
 import { badRequest, SimHttpError } from './status.js';
-import { acceptSpdyUpgrade, offeredStreamProtocols, refuseProtocols, refuseWithStatus } from './upgrade-responses.js';
+import { acceptSpdyUpgrade, offeredStreamProtocols, podStreamRequest, refuseProtocols, refuseWithStatus, type UpgradeRoutes } from './upgrade-responses.js';
 import { queryFlag } from './watch-options.js';
 
-const EXEC_PATH = /^api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
 const WEBSOCKET_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const SPDY_PROTOCOL = 'v4.channel.k8s.io';
 const Channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
-export interface ExecUpgradeContext {
-  /** The cluster a URL path belongs to and the rest of the path, or undefined. */
-  route(pathname: string): { cluster: SimCluster; rest: string } | undefined;
-  authorized(req: IncomingMessage): boolean;
+export interface ExecUpgradeContext extends UpgradeRoutes {
   handler(): ExecHandler;
-  onRequest(cluster: SimCluster, url: URL, method?: string): void;
 }
 
 interface ExecCall {
@@ -126,15 +121,11 @@ export function createExecUpgradeHandler(ctx: ExecUpgradeContext) {
   const sessions = new Set<SpdyServerSession>();
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const routed = ctx.route(url.pathname);
-    const m = routed && EXEC_PATH.exec(routed.rest);
-    if (!routed || !m) return refuseWithStatus(socket, new SimHttpError(404, 'NotFound', 'the server could not find the requested resource'));
-    ctx.onRequest(routed.cluster, url, req.method);
-    if (!ctx.authorized(req)) return refuseWithStatus(socket, new SimHttpError(401, 'Unauthorized', 'Unauthorized'));
+    const target = podStreamRequest(ctx, 'exec', req, socket);
+    if (!target) return;
     let call: ExecCall;
     try {
-      call = execCall(routed.cluster, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), url.searchParams);
+      call = execCall(target.cluster, target.namespace, target.pod, target.url.searchParams);
     } catch (err) {
       if (err instanceof SimHttpError) return refuseWithStatus(socket, err);
       throw err;

@@ -23,8 +23,8 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { KubeObject } from '../../src/core/seams.js';
 import type { SimCluster } from './cluster.js';
 import { SpdyServerSession, type SpdyStream } from './spdy-session.js';
-import { badRequest, notFound, SimHttpError } from './status.js';
-import { acceptSpdyUpgrade, offeredStreamProtocols, refuseAsKubelet, refuseProtocols, refuseWithStatus } from './upgrade-responses.js';
+import { badRequest, notFound, type SimHttpError } from './status.js';
+import { acceptSpdyUpgrade, offeredStreamProtocols, podStreamRequest, refuseAsKubelet, refuseProtocols, refuseWithStatus, type UpgradeRoutes } from './upgrade-responses.js';
 
 export interface PortForwardRequest {
   cluster: string;
@@ -49,11 +49,8 @@ const TUNNELING_PREFIX = 'SPDY/3.1+';
 const TUNNEL_STAND_IN = 'kindlab-sim-spdy-tunnel';
 const PORTFORWARD_PATH = /^api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward$/;
 
-export interface PortForwardUpgradeContext {
-  route(pathname: string): { cluster: SimCluster; rest: string } | undefined;
-  authorized(req: IncomingMessage): boolean;
+export interface PortForwardUpgradeContext extends UpgradeRoutes {
   handler(): PortForwardHandler;
-  onRequest(cluster: SimCluster, url: URL, method?: string): void;
 }
 
 /** A stable fake id the way containerd names things, derived from the pod's uid. */
@@ -152,18 +149,13 @@ export function createPortForwardUpgradeHandler(ctx: PortForwardUpgradeContext) 
     return session;
   };
 
+  /** Whether an upgrade's path (after the cluster prefix) is ours. */
   const matches = (rest: string) => PORTFORWARD_PATH.test(rest);
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const routed = ctx.route(url.pathname);
-    const m = routed && PORTFORWARD_PATH.exec(routed.rest);
-    if (!routed || !m) return refuseWithStatus(socket, new SimHttpError(404, 'NotFound', 'the server could not find the requested resource'));
-    ctx.onRequest(routed.cluster, url, req.method);
-    if (!ctx.authorized(req)) return refuseWithStatus(socket, new SimHttpError(401, 'Unauthorized', 'Unauthorized'));
-    const namespace = decodeURIComponent(m[1]!);
-    const podName = decodeURIComponent(m[2]!);
-    const live = targetPod(routed.cluster, namespace, podName);
+    const target = podStreamRequest(ctx, 'portforward', req, socket);
+    if (!target) return;
+    const live = targetPod(target.cluster, target.namespace, target.pod);
     if ('status' in live) return refuseWithStatus(socket, live.status);
     if ('kubelet' in live) return refuseAsKubelet(socket, 500, live.kubelet);
 
@@ -178,7 +170,7 @@ export function createPortForwardUpgradeHandler(ctx: PortForwardUpgradeContext) 
       req.headers['sec-websocket-protocol'] = TUNNEL_STAND_IN;
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const session = track(new SpdyServerSession(createWebSocketStream(ws)));
-        servePortForward(session, routed.cluster, live.pod, ctx.handler);
+        servePortForward(session, target.cluster, live.pod, ctx.handler);
       });
       return;
     }
@@ -188,7 +180,7 @@ export function createPortForwardUpgradeHandler(ctx: PortForwardUpgradeContext) 
       if (offered.length > 0 && !offered.includes(PORT_FORWARD_PROTOCOL)) return refuseProtocols(socket, offered, [PORT_FORWARD_PROTOCOL]);
       acceptSpdyUpgrade(socket, offered.length ? PORT_FORWARD_PROTOCOL : undefined);
       const session = track(new SpdyServerSession(socket, head));
-      servePortForward(session, routed.cluster, live.pod, ctx.handler);
+      servePortForward(session, target.cluster, live.pod, ctx.handler);
       return;
     }
     refuseWithStatus(socket, badRequest('Upgrade request required'));

@@ -1,11 +1,39 @@
 /**
- * Raw HTTP answers to streaming upgrade requests (exec, port-forward), written to the socket
- * Node hands over for an `upgrade` event: refusals as a real server sends them (a Status body, or
- * the kubelet's plain-text error), and the 101 of a SPDY/3.1 upgrade.
+ * What streaming upgrade requests (exec, port-forward) share, on the socket Node hands over for an
+ * `upgrade` event: finding the pod the request is for (route, record, authenticate), raw refusals
+ * as a real server sends them (a Status body, or the kubelet's plain-text error), and the 101 of a
+ * SPDY/3.1 upgrade.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { SimHttpError } from './status.js';
+import type { SimCluster } from './cluster.js';
+import { SimHttpError } from './status.js';
+
+export interface UpgradeRoutes {
+  /** The cluster a URL path belongs to and the rest of the path, or undefined. */
+  route(pathname: string): { cluster: SimCluster; rest: string } | undefined;
+  authorized(req: IncomingMessage): boolean;
+  /** Records the request (sim.requests). */
+  onRequest(cluster: SimCluster, url: URL, method?: string): void;
+}
+
+export interface PodStreamRequest {
+  cluster: SimCluster;
+  url: URL;
+  namespace: string;
+  pod: string;
+}
+
+/** pods/<name>/<subresource> of a streaming request, or undefined after refusing it (404, 401). */
+export function podStreamRequest(routes: UpgradeRoutes, subresource: 'exec' | 'portforward', req: IncomingMessage, socket: Duplex): PodStreamRequest | undefined {
+  const url = new URL(req.url ?? '/', 'http://sim');
+  const routed = routes.route(url.pathname);
+  const m = routed && new RegExp(`^api/v1/namespaces/([^/]+)/pods/([^/]+)/${subresource}$`).exec(routed.rest);
+  if (!routed || !m) return void refuseWithStatus(socket, new SimHttpError(404, 'NotFound', 'the server could not find the requested resource'));
+  routes.onRequest(routed.cluster, url, req.method);
+  if (!routes.authorized(req)) return void refuseWithStatus(socket, new SimHttpError(401, 'Unauthorized', 'Unauthorized'));
+  return { cluster: routed.cluster, url, namespace: decodeURIComponent(m[1]!), pod: decodeURIComponent(m[2]!) };
+}
 
 export function respond(socket: Duplex, code: number, body: string, contentType: string): void {
   socket.end(
