@@ -6,8 +6,10 @@
  * token over plain http).
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser as TarParser } from 'tar';
@@ -147,10 +149,15 @@ describe('real kubectl watches', () => {
 
   it('get -w prints the object again when it changes', async () => {
     sim.store.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'watched', namespace: 'default' }, data: { v: 'one' } });
+    const from = sim.requests.length;
+    const watchOpen = () => sim.requests.slice(from).some((r) => r.path.endsWith('/configmaps') && r.query.watch);
     const run = kubectl(['get', 'configmap', 'watched', '-w', '-o', 'jsonpath={.data.v}{"\\n"}']);
     let out = '';
     run.child.stdout!.on('data', (c: Buffer) => (out += String(c)));
     await waitForOutput(() => out, /^one\n/);
+    // For one named object kubectl GETs it, then watches from "0" and drops the first (synthetic
+    // ADDED) event, so a change made before its watch starts is never printed — real kubectl too.
+    await waitForOutput(() => String(watchOpen()), /true/);
     sim.store.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', name: 'watched', namespace: 'default' }, { data: { v: 'two' } });
     await waitForOutput(() => out, /^one\ntwo\n/);
     run.child.kill();
@@ -203,33 +210,51 @@ describe('real kubectl exec', () => {
 });
 
 describe('real kubectl port-forward', () => {
+  let echo: Server;
+  beforeAll(async () => {
+    // A TCP service "in the pod" on port 7000: it answers each line upper-cased.
+    echo = createServer((socket) => socket.on('data', (c: Buffer) => socket.write(String(c).toUpperCase())));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
   beforeEach(() => {
-    sim.onPortForward = ({ pod, port }) => (port === 8080 ? { http: (req, res) => res.end(`${pod}:${port} answered ${req.method} ${req.url}`) } : undefined);
+    sim.onPortForward = ({ pod, port }) => {
+      if (port === 8080) return { http: (req, res) => res.end(`${pod}:${port} answered ${req.method} ${req.url}`) };
+      if (port === 7000) return connect((echo.address() as AddressInfo).port, '127.0.0.1');
+      return undefined;
+    };
   });
 
   /** Starts kubectl port-forward and resolves with the local port it reports. */
-  async function forward(args: string[], env: Record<string, string> = {}) {
+  async function forward(args: string[], lastRemotePort: number, env: Record<string, string> = {}) {
     const run = kubectl(['port-forward', '--address', '127.0.0.1', ...args], { env });
     let out = '';
     let err = '';
     run.child.stdout!.on('data', (c: Buffer) => (out += String(c)));
     run.child.stderr!.on('data', (c: Buffer) => (err += String(c)));
-    const [, local] = await waitForOutput(() => out + err, /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
-    return { run, port: Number(local), output: () => out + err };
+    const [, local] = await waitForOutput(() => out + err, new RegExp(`Forwarding from 127\\.0\\.0\\.1:(\\d+) -> ${lastRemotePort}\n`));
+    const [, first] = (out + err).match(/Forwarding from 127\.0\.0\.1:(\d+) -> /)!;
+    return { run, port: Number(first), last: Number(local), output: () => out + err };
   }
 
   const get = async (port: number, path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).text();
 
-  it('forwards HTTP to the onPortForward handler over the WebSocket tunnel, and reports a refused port', async () => {
+  it('forwards HTTP and raw TCP to the onPortForward handler over the WebSocket tunnel, and reports a refused port', async () => {
     runningPod('app');
-    const pf = await forward(['pod/app', ':8080', ':9090']);
+    const pf = await forward(['pod/app', ':8080', ':7000', ':9090'], 9090);
     expect(await get(pf.port, '/one')).toBe('app:8080 answered GET /one');
     expect(await get(pf.port, '/two')).toBe('app:8080 answered GET /two');
     const ws = sim.requests.filter((q) => q.path.endsWith('/pods/app/portforward'));
     expect(ws.map((q) => q.method)).toEqual(['GET']); // the WebSocket upgrade worked, no SPDY fallback
 
-    const [, refusedPort] = pf.output().match(/Forwarding from 127\.0\.0\.1:(\d+) -> 9090/)!;
-    await expect(get(Number(refusedPort), '/')).rejects.toThrow();
+    const [, echoPort] = pf.output().match(/Forwarding from 127\.0\.0\.1:(\d+) -> 7000/)!;
+    const tcp = connect(Number(echoPort), '127.0.0.1');
+    tcp.write('raw bytes\n');
+    const [reply] = (await once(tcp, 'data')) as [Buffer];
+    expect(String(reply)).toBe('RAW BYTES\n');
+    tcp.end();
+
+    await expect(get(pf.last, '/')).rejects.toThrow();
     const r = await pf.run;
     expect(r.stderr).toMatch(/an error occurred forwarding \d+ -> 9090: error forwarding port 9090 to pod [0-9a-f]{64}, uid : .*connect: connection refused/);
     expect(r.stderr).toContain('error: lost connection to pod');
@@ -244,7 +269,7 @@ describe('real kubectl port-forward', () => {
       metadata: { name: 'api', namespace: 'default' },
       spec: { selector: { app: 'api' }, ports: [{ port: 80, targetPort: 'http' }] },
     });
-    const pf = await forward(['svc/api', ':80'], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+    const pf = await forward(['svc/api', ':80'], 8080, { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
     expect(await get(pf.port, '/health')).toBe('api:8080 answered GET /health');
     expect(sim.requests.filter((q) => q.path.endsWith('/pods/api/portforward')).map((q) => q.method)).toEqual(['POST']);
     pf.run.child.kill();
