@@ -10,6 +10,7 @@
  *   sim.addNodes('default', [{ name: 'kind-control-plane', role: 'control-plane' }]);
  *   sim.controllers.rollouts({ delayMs: 20 });
  *   sim.onExec = ({ pod, command }) => ({ stdout: 'hello\n', exitCode: 0 });
+ *   sim.onPortForward = ({ pod, port }) => ({ http: (req, res) => res.end(`${pod}:${port}`) });
  *   await sim.writeKubeconfig(path, 'kind-default');
  *   ... sim.store.get('apps/v1', 'Deployment', 'web', 'default') ... sim.requests ...
  *   await sim.stop();
