@@ -10,6 +10,7 @@
  *   sim.addNodes('default', [{ name: 'kind-control-plane', role: 'control-plane' }]);
  *   sim.controllers.rollouts({ delayMs: 20 });
  *   sim.onExec = ({ pod, command }) => ({ stdout: 'hello\n', exitCode: 0 });
+ *   sim.onPortForward = ({ pod, port }) => ({ http: (req, res) => res.end(`${pod}:${port}`) });
  *   await sim.writeKubeconfig(path, 'kind-default');
  *   ... sim.store.get('apps/v1', 'Deployment', 'web', 'default') ... sim.requests ...
  *   await sim.stop();
@@ -19,6 +20,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { bootstrapCluster, bootstrapKindCluster } from './bootstrap.js';
 import { SimCluster } from './cluster.js';
@@ -30,14 +32,18 @@ import { podsController } from './controllers/pods.js';
 import { rolloutsController, type RolloutOptions } from './controllers/rollouts.js';
 import { sidecarInjectionController, type SidecarInjectionOptions } from './controllers/sidecar-injection.js';
 import { coreVersions, group, groupList, resourceList, versionInfo } from './discovery.js';
-import { createExecUpgradeHandler, defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
+import { createExecUpgradeHandler } from './exec-streams.js';
+import { defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
+import { createPortForwardUpgradeHandler, refusePortForward, type PortForwardHandler } from './portforward.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
+import { queryFlag } from './watch-options.js';
 import { serveWatch, type OpenWatch } from './watch.js';
 
 export type { ExecHandler, ExecRequest } from './exec.js';
+export type { PortForwardHandler, PortForwardRequest, PortForwardTarget } from './portforward.js';
 export type { SimNodeSpec } from './nodes.js';
 export type { PodFate, PodFateFn } from './pods.js';
 export type { SimCluster } from './cluster.js';
@@ -52,7 +58,7 @@ export interface RecordedRequest {
   contentType?: string;
   /** Parsed body (JSON or YAML), when there was one. */
   body?: unknown;
-  /** True for a WebSocket upgrade (exec). */
+  /** True for a streaming upgrade (exec, port-forward; WebSocket or SPDY). */
   upgrade?: boolean;
 }
 
@@ -100,8 +106,12 @@ export class Sim extends EventEmitter {
   url = '';
   /** Decides what exec (WebSocket, /_sim/exec, fake docker exec) prints and returns. */
   onExec: ExecHandler = defaultExecHandler;
+  /** Decides what listens on a pod's port for pods/<name>/portforward (default: nothing, connection refused). */
+  onPortForward: PortForwardHandler = refusePortForward;
   /** Decides what pods/<name>/log returns. */
   onLogs: LogHandler = () => '';
+  /** How often watches with allowWatchBookmarks get a BOOKMARK (a real API server: about a minute). */
+  watchBookmarkIntervalMs = 60_000;
   /** Every API request, in order (also emitted as 'request' events). */
   readonly requests: RecordedRequest[] = [];
   readonly controllers: SimControllers;
@@ -112,20 +122,26 @@ export class Sim extends EventEmitter {
   private readonly watches = new Set<OpenWatch>();
   private rv = 1;
   private readonly server = createServer((req, res) => void this.handle(req, res));
-  private readonly exec = createExecUpgradeHandler({
-    route: (pathname) => {
+  private readonly upgrades = {
+    route: (pathname: string) => {
       const routed = this.route(pathname);
       return routed && { cluster: routed.cluster, rest: routed.rest };
     },
-    authorized: (req) => this.authorized(req),
-    handler: () => this.onExec,
-    onRequest: (cluster, url) => this.record({ cluster: cluster.name, method: 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), upgrade: true }),
-  });
+    authorized: (req: IncomingMessage) => this.authorized(req),
+    onRequest: (cluster: SimCluster, url: URL, method = 'GET') =>
+      this.record({ cluster: cluster.name, method, path: url.pathname, query: Object.fromEntries(url.searchParams), upgrade: true }),
+  };
+  private readonly exec = createExecUpgradeHandler({ ...this.upgrades, handler: () => this.onExec });
+  private readonly portForward = createPortForwardUpgradeHandler({ ...this.upgrades, handler: () => this.onPortForward });
 
   constructor(opts: SimOptions = {}) {
     super();
     this.createCluster(DEFAULT_CLUSTER, opts.nodes ? { nodes: opts.nodes, kind: false } : {});
-    this.server.on('upgrade', this.exec.onUpgrade);
+    // Streaming upgrades (WebSocket or SPDY/3.1): port-forward, else exec (which refuses other paths).
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const rest = this.route(new URL(req.url ?? '/', 'http://sim').pathname)?.rest ?? '';
+      (this.portForward.matches(rest) ? this.portForward.onUpgrade : this.exec.onUpgrade)(req, socket, head);
+    });
     const enable = (name: string, controller: Controller) => this.enable(controller, name);
     this.controllers = {
       rollouts: (o) => enable('rollouts', rolloutsController(o)),
@@ -286,6 +302,7 @@ export class Sim extends EventEmitter {
     for (const stop of [...this.namedControllers.values()]) stop();
     for (const w of this.watches) w.close();
     this.exec.closeAll();
+    this.portForward.closeAll();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -348,9 +365,8 @@ export class Sim extends EventEmitter {
 
       const path = parseResourcePath(cluster, segments);
       if (!path) throw pageNotFound();
-      const watch = url.searchParams.get('watch');
-      if (method === 'GET' && !path.name && (watch === 'true' || watch === '1')) {
-        const w = serveWatch(cluster, path, url.searchParams, res);
+      if (method === 'GET' && !path.name && queryFlag(url.searchParams, 'watch')) {
+        const w = serveWatch(cluster, path, url.searchParams, res, { bookmarkIntervalMs: this.watchBookmarkIntervalMs });
         this.watches.add(w);
         res.on('close', () => this.watches.delete(w));
         return;

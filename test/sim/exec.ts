@@ -1,15 +1,13 @@
 /**
  * Exec into pods (and, for the fake `docker exec`, into nodes): a scriptable handler decides the
- * output. Clients reach it over the Kubernetes WebSocket exec protocol (v5/v4.channel.k8s.io:
- * channel byte 1 = stdout, 2 = stderr, 3 = the final Status) or over the plain JSON endpoint
- * POST /_sim/exec that the fake executables use.
+ * output. Clients reach it over pods/<name>/exec as a 1.35 API server and kubelet serve it —
+ * exec-streams.ts: WebSocket v5/v4.channel.k8s.io (kubectl's default) and the SPDY/3.1 fallback
+ * (v4.channel.k8s.io) — or over the plain JSON endpoint POST /_sim/exec the fake executables use.
+ * The handler runs once the command's stdin is complete (when the client attached stdin).
  */
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
 import type { KubeObject } from '../../src/core/seams.js';
 import type { SimCluster } from './cluster.js';
-import { badRequest, notFound, SimHttpError } from './status.js';
+import { badRequest, notFound } from './status.js';
 
 export interface ExecRequest {
   /** Name of the sim cluster ("default" for the root URL). */
@@ -25,8 +23,10 @@ export interface ExecRequest {
    */
   image?: string;
   command: string[];
-  /** What was piped in (`docker exec -i`, `kubectl exec -i`), when anything was. */
+  /** What was piped in (`docker exec -i`, `kubectl exec -i`), as UTF-8, when stdin was attached. */
   stdin?: string;
+  /** The same bytes unchanged (binary input such as the tar stream of `kubectl cp`). */
+  stdinBytes?: Buffer;
 }
 
 export interface ExecOutput {
@@ -87,71 +87,3 @@ export async function runExec(handler: ExecHandler, req: ExecRequest): Promise<R
   return { stdout: out.stdout ?? '', stderr: out.stderr ?? '', exitCode: out.exitCode ?? 0 };
 }
 
-const EXEC_PATH = /^api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
-const PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
-
-function frame(channel: number, data: string | Buffer): Buffer {
-  return Buffer.concat([Buffer.from([channel]), Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8')]);
-}
-
-function refuse(socket: Duplex, err: SimHttpError): void {
-  const body = JSON.stringify(err.body);
-  socket.end(
-    `HTTP/1.1 ${err.code} ${STATUS_CODES[err.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
-export interface ExecUpgradeContext {
-  /** The cluster a URL path belongs to and the rest of the path, or undefined. */
-  route(pathname: string): { cluster: SimCluster; rest: string } | undefined;
-  authorized(req: IncomingMessage): boolean;
-  handler(): ExecHandler;
-  onRequest(cluster: SimCluster, url: URL): void;
-}
-
-/** Handles WebSocket upgrades for pods/<name>/exec; returns a function that closes open sockets. */
-export function createExecUpgradeHandler(ctx: ExecUpgradeContext) {
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (offered) => PROTOCOLS.find((p) => offered.has(p)) ?? false,
-  });
-
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const routed = ctx.route(url.pathname);
-    const m = routed && EXEC_PATH.exec(routed.rest);
-    if (!routed || !m) return refuse(socket, new SimHttpError(404, 'NotFound', 'the server could not find the requested resource'));
-    ctx.onRequest(routed.cluster, url);
-    if (!ctx.authorized(req)) return refuse(socket, new SimHttpError(401, 'Unauthorized', 'Unauthorized'));
-    const namespace = decodeURIComponent(m[1]!);
-    const podName = decodeURIComponent(m[2]!);
-    const command = url.searchParams.getAll('command');
-    let container: string;
-    try {
-      if (command.length === 0) throw badRequest('you must specify at least 1 command');
-      ({ container } = resolveContainer(routed.cluster, namespace, podName, url.searchParams.get('container') || undefined));
-    } catch (err) {
-      if (err instanceof SimHttpError) return refuse(socket, err);
-      throw err;
-    }
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      void (async () => {
-        let result: Required<ExecOutput>;
-        try {
-          result = await runExec(ctx.handler(), { cluster: routed.cluster.name, namespace, pod: podName, container, command });
-        } catch (err) {
-          result = { stdout: '', stderr: `sim exec handler failed: ${(err as Error).message}\n`, exitCode: 1 };
-        }
-        if (result.stdout) ws.send(frame(1, result.stdout));
-        if (result.stderr) ws.send(frame(2, result.stderr));
-        ws.send(frame(3, JSON.stringify(execStatus(command, result.exitCode))), () => ws.close(1000));
-      })();
-    });
-  };
-
-  const closeAll = () => {
-    for (const client of wss.clients) client.terminate();
-    wss.close();
-  };
-  return { onUpgrade, closeAll };
-}
