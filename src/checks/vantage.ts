@@ -73,9 +73,36 @@ export function isPodReady(pod: KubeObject): boolean {
   return status?.phase === 'Running' && (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-/** A short state for messages: Running, Pending, Running (not ready), Terminating, ... */
+interface ContainerStatus {
+  name: string;
+  image?: string;
+  state?: { waiting?: { reason?: string }; terminated?: { reason?: string } };
+}
+
+/** Why a container is not running, as the STATUS column of `kubectl get pods` shows it; for pull failures, with the image. */
+function waitingReason(pod: KubeObject): string | undefined {
+  const status = pod.status as { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] } | undefined;
+  const described = (c: ContainerStatus, prefix: string) => {
+    const reason = c.state?.waiting?.reason;
+    if (!reason || reason === 'ContainerCreating' || reason === 'PodInitializing') return undefined;
+    return `${prefix}${reason}${/ImagePull|InvalidImageName/.test(reason) && c.image ? ` (${c.image})` : ''}`;
+  };
+  for (const c of status?.initContainerStatuses ?? []) {
+    const d = described(c, 'Init:');
+    if (d) return d;
+  }
+  for (const c of status?.containerStatuses ?? []) {
+    const d = described(c, '');
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** A short state for messages: Running, Pending, ImagePullBackOff (image), CrashLoopBackOff, Running (not ready), Terminating, ... */
 export function podState(pod: KubeObject): string {
   if (pod.metadata.deletionTimestamp) return 'Terminating';
+  const waiting = waitingReason(pod);
+  if (waiting) return waiting;
   const phase = (pod.status as { phase?: string } | undefined)?.phase ?? 'Unknown';
   return phase === 'Running' && !isPodReady(pod) ? 'Running (not ready)' : phase;
 }

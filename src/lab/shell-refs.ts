@@ -34,7 +34,7 @@ export interface ShellScan {
   inline: InlineManifest[];
 }
 
-interface LogicalLine {
+export interface LogicalLine {
   text: string;
   line: number;
   heredoc?: { body: string; line: number; quoted: boolean };
@@ -64,7 +64,7 @@ export function scanShell(block: CodeBlock): ShellScan {
 }
 
 /** Joins backslash continuations and takes heredoc bodies out of the command stream. */
-function logicalLines(block: CodeBlock): LogicalLine[] {
+export function logicalLines(block: CodeBlock): LogicalLine[] {
   const lines = block.code.split('\n');
   const out: LogicalLine[] = [];
   for (let i = 0; i < lines.length; i++) {

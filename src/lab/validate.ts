@@ -1,7 +1,8 @@
 /**
  * Content checks beyond parsing (`kindlab validate`): every step has a checkpoint, the files the
  * commands use exist, the manifests they apply are valid Kubernetes/Istio/Gateway API objects, the
- * shell blocks pass shellcheck, and checks only use variables that will exist.
+ * shell blocks pass shellcheck, checks only use variables that will exist, and nothing is pulled
+ * from a retired registry (retired-check.ts).
  *
  * Commands run in the lab collection root (the folder holding labs/ and manifests/, see
  * collectionRoot), so relative paths resolve there, as do $REPO_DIR/... paths; $LAB_DIR/... paths
@@ -15,6 +16,7 @@ import { sampleSizeWarning } from '../checks/sample-plan.js';
 import { IssueList, displayPath, sortIssues } from './issues.js';
 import { collectionRoot } from './locations.js';
 import { validateManifest } from './manifests.js';
+import { retiredInFrontMatter, retiredInShell, retiredInText } from './retired-check.js';
 import type { CodeBlock, Lab } from './model.js';
 import { scanShell, type FileRef } from './shell-refs.js';
 import { shellcheckBlocks } from './shellcheck.js';
@@ -59,7 +61,9 @@ export async function validateLabs(labs: readonly Lab[], opts: ValidateOptions =
     extra.push(...(await checkFiles(lab, runnable, opts.repoDir ?? collectionRoot(lab.dir), issues)));
     extras.push(extra);
     // norun blocks never run, so the files they name need not exist; learners paste them, so they must still be sound shell.
-    for (const block of [...runnable, ...lab.steps.flatMap((s) => s.norun ?? [])]) shell.push({ block, lab: index });
+    const shown = [...runnable, ...lab.steps.flatMap((s) => s.norun ?? [])];
+    checkRetired(lab, shown, issues);
+    for (const block of shown) shell.push({ block, lab: index });
   }
   if (opts.shellcheck !== false) await checkShell(shell, lists, opts.runner);
   return lists.map((list, i) => sortIssues([...list.items, ...(extras[i] ?? [])]));
@@ -175,11 +179,23 @@ async function checkFiles(lab: Lab, blocks: CodeBlock[], repoDir: string, issues
   }
   for (const [file, line] of manifests) {
     const shown = displayPath(file);
-    for (const i of await validateManifest(readFileSync(file, 'utf8'))) {
+    const text = readFileSync(file, 'utf8');
+    for (const i of [...(await validateManifest(text)), ...retiredInText(text, 1)]) {
       found.push({ file: shown, line: i.line, message: `${i.message} (applied at ${issues.file}:${line})`, severity: i.severity });
     }
   }
   return found;
+}
+
+/** Images and downloads from retired registries: front matter and shell blocks (manifests: checkFiles). */
+function checkRetired(lab: Lab, blocks: CodeBlock[], issues: IssueList): void {
+  let text = '';
+  try {
+    text = readFileSync(lab.file, 'utf8');
+  } catch {
+    // A lab built in memory has no file; its blocks are still checked.
+  }
+  for (const i of [...retiredInFrontMatter(text), ...blocks.flatMap(retiredInShell)]) issues.add(i.severity, i.line, i.message);
 }
 
 function resolveRef(ref: FileRef, labDir: string, repoDir: string): string {

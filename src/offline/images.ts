@@ -3,7 +3,9 @@
  *  - every manifest its shell blocks apply from the lab collection (`manifests/<lab>/...`, files
  *    next to lab.md, inline `kubectl apply -f - <<EOF` documents);
  *  - every `$ISTIO_HOME/samples/...` file its blocks or its istio-addons use, read from the Istio
- *    release when it is unpacked in the cache (otherwise listed as unresolved, never guessed);
+ *    release when it is unpacked in the cache (otherwise listed as unresolved, never guessed); an
+ *    image there on a registry that is gone is listed as its replacement, which is what the lab's
+ *    rewrite pulls (`kindlab validate` makes sure the lab rewrites it);
  *  - `--image` arguments of its commands (with the lab's env variables filled in);
  *  - the front matter's `images` (what no manifest names: images in env variables, release tarballs);
  *  - the platform's own images (platform-images.ts).
@@ -13,6 +15,7 @@ import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Lab } from '../lab/model.js';
 import { collectionRoot } from '../lab/locations.js';
+import { isOnGoneRegistry, replaceRetired } from '../lab/retired-registries.js';
 import { scanShell, simpleCommands } from '../lab/shell-refs.js';
 import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
 import type { Pins } from '../platform/tools/versions.js';
@@ -167,7 +170,7 @@ export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabIma
   };
 
   const root = collectionRoot(lab.dir);
-  const readManifest = async (path: string, label: string) => {
+  const readManifest = async (path: string, label: string, release = false) => {
     for (const file of await yamlFiles(path)) {
       let text: string;
       try {
@@ -176,7 +179,13 @@ export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabIma
         unresolvedOnce(label, 'file not found');
         continue;
       }
-      for (const image of imagesInYaml(text)) add(image, 'cluster', file === path ? label : `${label}/${file.slice(path.length + 1)}`);
+      const from = file === path ? label : `${label}/${file.slice(path.length + 1)}`;
+      for (const image of imagesInYaml(text)) {
+        // A release sample's image on a gone registry: the lab's rewrite pulls the replacement.
+        const pulled = release && isOnGoneRegistry(image) ? replaceRetired(image) : image;
+        if (pulled) add(pulled, 'cluster', from);
+        else unresolvedOnce(image, `on a registry that is gone, with no replacement (in ${from})`);
+      }
     }
   };
   const readIstio = async (rel: string) => {
@@ -185,7 +194,7 @@ export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabIma
       unresolvedOnce(label, `Istio ${opts.pins.istio} is not in the cache yet (kindlab prefetch downloads it)`);
       return;
     }
-    await readManifest(join(opts.istioHome, rel), label);
+    await readManifest(join(opts.istioHome, rel), label, true);
   };
 
   const vars: Record<string, string> = { ...lab.meta.env };

@@ -111,6 +111,21 @@ describe('rollout', () => {
     expect(r.hint).toMatch(/^kubectl rollout status deployment\/new-nginx -n default/);
   });
 
+  it('names the image pull problem of the pods that are not ready, as kubectl get pods does', async () => {
+    const kube = new FakeKube(progressing());
+    const image = 'registry.istio.io/release/examples-bookinfo-details-v1:1.20.3';
+    const waiting = (reason: string) => [{ name: 'nginx', image, ready: false, restartCount: 0, state: { waiting: { reason, message: `Back-off pulling image "${image}"` } } }];
+    const pods = [...kube.objects.values()].filter((p) => p.kind === 'Pod' && p.metadata.labels?.run === 'new-nginx' && (p.status as { phase: string }).phase === 'Pending');
+    expect(pods).toHaveLength(2);
+    kube.set({ ...clone(pods[0]!), status: { ...(pods[0]!.status as object), containerStatuses: waiting('ImagePullBackOff') } } as KubeObject);
+    kube.set({ ...clone(pods[1]!), status: { ...(pods[1]!.status as object), initContainerStatuses: waiting('ErrImagePull') } } as KubeObject);
+    const r = await runCheck(makeCheck('rollout', 'deployment/new-nginx', { timeout: '1s' }), makeCtx({ kube }));
+    expect(r.status).toBe('fail');
+    expect(r.details).toContain(
+      `2 of 4 pods Running and Ready (${pods[0]!.metadata.name} ImagePullBackOff (${image}), ${pods[1]!.metadata.name} Init:ErrImagePull (${image}))`,
+    );
+  });
+
   it('does not count another Deployment’s pods when selectors overlap', async () => {
     const d = objects('deployment-new-nginx-progressing.json')[0] as KubeObject & { spec: { replicas: number; selector: unknown }; status: Record<string, number> };
     d.spec.selector = { matchLabels: { app: 'nginx' } };

@@ -31,8 +31,8 @@ const clean = () => fakeShellcheck(() => ({ stdout: '[]' })).runner;
 const temp = mkdtempSync(join(tmpdir(), 'kindlab-validate-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-/** Writes a lab into a temporary collection (<temp>/<name>/labs/<id>/lab.md) and loads it. */
-async function tempLab(name: string, body: string, files: Record<string, string> = {}, id = 'temp-lab') {
+/** Writes a lab into a temporary collection (<temp>/<name>/labs/<id>/lab.md) and loads it; `front` adds front matter lines. */
+async function tempLab(name: string, body: string, files: Record<string, string> = {}, id = 'temp-lab', extraFront = '') {
   const root = join(temp, name);
   const dir = join(root, 'labs', id);
   mkdirSync(dir, { recursive: true });
@@ -40,7 +40,7 @@ async function tempLab(name: string, body: string, files: Record<string, string>
     mkdirSync(join(root, path, '..'), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  const front = `---\nid: ${id}\ntitle: A temporary lab\nsummary: Written by a test of validateLab.\nsource: { title: test }\nduration: 5m\nrequires: { memoryGiB: 1, cpus: 1 }\nclusters:\n  - contextVar: CTX_ONE\nenv:\n  APP: web\n---\n`;
+  const front = `---\nid: ${id}\ntitle: A temporary lab\nsummary: Written by a test of validateLab.\nsource: { title: test }\nduration: 5m\nrequires: { memoryGiB: 1, cpus: 1 }\nclusters:\n  - contextVar: CTX_ONE\nenv:\n  APP: web\n${extraFront}---\n`;
   writeFileSync(join(dir, 'lab.md'), front + body);
   return loadLab(dir);
 }
@@ -176,6 +176,79 @@ describe('validateLab content checks', () => {
     const lab = await tempLab('warnings', '\n## S\n\n```shh\nls\n```\n\n```check\n- nodes: {}\n```\n');
     expect(brief(await validateLab(lab, { runner: clean() }))).toEqual([
       ['warning', body + 3, 'code block type "shh" is not one kindlab runs: it is shown as it is and never run (did you mean "sh"?)'],
+    ]);
+  });
+});
+
+describe('validateLab and retired registries', () => {
+  const bookinfo = '"$ISTIO_HOME/samples/bookinfo/platform/kube/bookinfo.yaml"';
+  const rewrite = "sed 's#registry\\.istio\\.io/release/#docker.io/istio/#'";
+  const step = (lines: string[]) => ['', '## S', '', '```sh', ...lines, '```', '', '```check', '- nodes: {}', '```', ''].join('\n');
+  const use = 'use docker.io/istio/examples-bookinfo-details-v1:1.20.3';
+
+  it('flags front matter images on a retired registry with the replacement; a frozen one is a warning; comments aside', async () => {
+    const extra = [
+      'images:',
+      '  - registry.istio.io/release/examples-bookinfo-details-v1:1.20.3',
+      '  - docker.io/istio/examples-bookinfo-ratings-v1:1.20.3',
+      '  - k8s.gcr.io/pause:3.9',
+      '  # was gcr.io/istio-release/pilot:1.30.0',
+      '  - "gcr.io/istio-release/pilot:1.30.0"',
+      '',
+    ].join('\n');
+    const lab = await tempLab('retired-front', step(['kubectl get pods']), {}, 'temp-lab', extra);
+    // The extra front matter starts at line 12.
+    expect(brief(await validateLab(lab, { shellcheck: false }))).toEqual([
+      ['error', 13, `front matter: registry.istio.io/release/examples-bookinfo-details-v1:1.20.3 is on registry.istio.io/release, shut down (Istio, December 2026): ${use}`],
+      ['error', 17, 'front matter: gcr.io/istio-release/pilot:1.30.0 is on gcr.io/istio-release, shut down (Istio, December 2026): use docker.io/istio/pilot:1.30.0'],
+      ['warning', 15, 'front matter: k8s.gcr.io/pause:3.9 is on k8s.gcr.io, frozen (Kubernetes, April 2023): use registry.k8s.io/pause:3.9'],
+    ]);
+  });
+
+  it('flags shell blocks and the manifests they apply at file:line, comments aside', async () => {
+    const manifest = 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    # registry.istio.io/release/old\n    - name: c\n      image: registry.istio.io/release/examples-bookinfo-details-v1:1.20.3\n';
+    const lab = await tempLab(
+      'retired-shell',
+      step([
+        '# helm repo add istio https://istio-release.storage.googleapis.com/charts',
+        'helm repo add istio https://istio-release.storage.googleapis.com/charts',
+        'helm install base oci://gcr.io/istio-release/charts/base',
+        'kubectl apply -f manifests/temp-lab/pod.yaml',
+        'kubectl run x --image=registry.istio.io/testing/app:latest',
+      ]),
+      { 'manifests/temp-lab/pod.yaml': manifest },
+    );
+    expect(brief(await validateLab(lab, { shellcheck: false }))).toEqual([
+      ['error', body + 5, 'istio-release.storage.googleapis.com/charts is on istio-release.storage.googleapis.com, shut down (Istio, December 2026): use blob.istio.io/istio-release/charts'],
+      ['error', body + 6, 'gcr.io/istio-release/charts/base is on gcr.io/istio-release/charts, shut down (Istio, December 2026): use ghcr.io/istio/release/charts/base'],
+      ['error', body + 8, 'registry.istio.io/testing/app:latest is on registry.istio.io, shut down (Istio, December 2026): no replacement was announced; use another image'],
+      ['error', 9, `registry.istio.io/release/examples-bookinfo-details-v1:1.20.3 is on registry.istio.io/release, shut down (Istio, December 2026): ${use} (applied at ${lab.file.replace(process.cwd() + '/', '')}:${body + 7})`],
+    ]);
+    expect((await validateLab(lab, { shellcheck: false })).at(-1)?.file).toMatch(/manifests\/temp-lab\/pod\.yaml$/);
+  });
+
+  it('flags an Istio sample with retired images applied as it is, not one applied through the rewrite', async () => {
+    const lab = await tempLab(
+      'retired-samples',
+      step([
+        `kubectl apply -f ${bookinfo}`,
+        `kubectl --context "$CTX_ONE" apply -n bookinfo -l 'app!=details' -f "\${ISTIO_HOME}/samples/helloworld/helloworld.yaml"`,
+        `${rewrite} ${bookinfo} \\`,
+        `  | kubectl --context "$CTX_ONE" apply -n bookinfo -f - -l 'app!=details'`,
+        `sed 's#registry.istio.io/release/#docker.io/istio/#' ${bookinfo} | kubectl apply -f -`,
+        `cat ${bookinfo} | kubectl apply -f -`,
+        `kubectl delete -f ${bookinfo} --ignore-not-found`,
+        'kubectl apply -f "$ISTIO_HOME/samples/bookinfo/networking/bookinfo-gateway.yaml"',
+        'kubectl apply -f "$ISTIO_HOME/samples/jwt-server/jwt-server.yaml"',
+      ]),
+    );
+    const sed = (rel: string) => `rewrite them on the way in: sed 's#registry\\.istio\\.io/release/#docker.io/istio/#' "$ISTIO_HOME/${rel}" | kubectl apply -f - (see "Images on retired registries" in labs/README.md)`;
+    const because = 'but its images are on registry.istio.io/release, shut down (Istio, December 2026)';
+    expect(brief(await validateLab(lab, { shellcheck: false }))).toEqual([
+      ['error', body + 4, `$ISTIO_HOME/samples/bookinfo/platform/kube/bookinfo.yaml is applied as it is, ${because}: ${sed('samples/bookinfo/platform/kube/bookinfo.yaml')}`],
+      ['error', body + 5, `$ISTIO_HOME/samples/helloworld/helloworld.yaml is applied as it is, ${because}: ${sed('samples/helloworld/helloworld.yaml')}`],
+      ['error', body + 9, `$ISTIO_HOME/samples/bookinfo/platform/kube/bookinfo.yaml is piped into kubectl apply without rewriting its images, ${because}: ${sed('samples/bookinfo/platform/kube/bookinfo.yaml')}`],
+      ['error', body + 12, '$ISTIO_HOME/samples/jwt-server/jwt-server.yaml is applied as it is, but its images are on registry.istio.io/testing, shut down (Istio, December 2026): no replacement was announced; use another sample'],
     ]);
   });
 });

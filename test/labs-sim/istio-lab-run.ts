@@ -14,6 +14,7 @@ import type { RunReport, StepReport } from '../../src/engine/report.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
 import { installIstioBehaviour, type IstioBehaviour, type Misbehaviour } from '../sim/behaviour/istio/index.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
+import { writeLabVariant, type LabEdits } from './lab-variant.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/kindlab.js');
@@ -37,6 +38,8 @@ export interface IstioLabRunOptions {
   /** --check-timeout (default 30s: a passing run never waits that long). */
   checkTimeout?: string;
   seed?: number;
+  /** Run a copy of the lab with these edits (lab-variant.ts) instead of the shipped lab. */
+  variant?: LabEdits;
 }
 
 /**
@@ -76,7 +79,8 @@ export async function runIstioLab(lab: string, opts: IstioLabRunOptions = {}): P
   h.env.KINDLAB_FAKE_PORT_FORWARD_MS = '60000';
   const reportPath = join(h.dir, 'report.json');
   const args = ['run', lab, '--yes', '--skip-doctor', '--report', reportPath, '--check-timeout', opts.checkTimeout ?? '30s', ...(opts.until ? ['--until', opts.until] : [])];
-  const r = await createProcessRunner().run(process.execPath, [bin, ...args], { env: { ...h.env, NO_COLOR: '1' }, cwd: h.dir, timeoutMs: 240_000 });
+  const labsPath = opts.variant ? await writeLabVariant(h.dir, lab, opts.variant) : undefined;
+  const r = await createProcessRunner().run(process.execPath, [bin, ...args], { env: { ...h.env, NO_COLOR: '1', ...(labsPath ? { KINDLAB_LABS_PATH: labsPath } : {}) }, cwd: h.dir, timeoutMs: 240_000 });
   const report = JSON.parse(await readFile(reportPath, 'utf8')) as RunReport;
   const step = (id: string) => {
     const s = report.steps.find((x) => x.id === id);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FortioResult } from '../../src/checks/kinds/load.js';
+import { SAMPLE_REWRITE } from '../labs/sample-images.js';
 import { data, expectPassed, MISBEHAVIOUR_CHECK_TIMEOUT, TIMEOUT, withIstioLab } from './istio-lab-run.js';
 import { sampleSize } from '../../src/checks/kinds/traffic.js';
 
@@ -65,6 +66,38 @@ describe('istio-resilience (simulated cluster)', () => {
       // The single-connection run is as good as ever.
       expect(run.check('circuit-breaker', 'one connection stays within the pool (100 x 200)').status).toBe('pass');
     }),
+    TIMEOUT,
+  );
+
+  it.concurrent('fails the helloworld rollouts naming the image pull when the sample is applied as Istio 1.31 ships it (registry.istio.io)', () =>
+    withIstioLab(
+      'istio-resilience',
+      {
+        until: 'setup',
+        checkTimeout: '1s',
+        variant: {
+          'labs/istio-resilience/lab.md': [
+            [`${SAMPLE_REWRITE} "$ISTIO_HOME/samples/helloworld/helloworld.yaml" \\\n  | kubectl apply -n demo -f -`, 'kubectl apply -n demo -f "$ISTIO_HOME/samples/helloworld/helloworld.yaml"'],
+            // Straight on to the checkpoints, as a learner running `kindlab check`: the wait would only time out after 300 s.
+            ['kubectl -n demo wait --for=condition=Available deployment --all --timeout=300s\n', ''],
+          ],
+        },
+      },
+      async (run) => {
+        expect(run.exitCode).toBe(1);
+        expect(run.step('setup').status).toBe('failed');
+        const failed = run.step('setup').checks.filter((c) => c.status !== 'pass');
+        expect(failed.map((c) => c.title)).toEqual(['deployment demo/helloworld-v1 rolled out', 'deployment demo/helloworld-v2 rolled out', 'the client reaches helloworld']);
+        for (const v of ['v1', 'v2']) {
+          expect(run.check('setup', `deployment demo/helloworld-${v} rolled out`).details).toContainEqual(
+            expect.stringMatching(new RegExp(`^0 of 1 pods Running and Ready \\(helloworld-${v}-\\S+ ImagePullBackOff \\(registry\\.istio\\.io/release/examples-helloworld-${v}:1\\.0\\)\\)$`)),
+          );
+        }
+        // The client, from a registry that still exists, is fine.
+        expect(run.check('setup', 'deployment demo/curl rolled out').status).toBe('pass');
+        expect(run.step('setup').reason).toMatch(/^checkpoint "deployment demo\/helloworld-v1 rolled out" failed/);
+      },
+    ),
     TIMEOUT,
   );
 });

@@ -14,7 +14,7 @@
  * (`--check-timeout`) and skip the teardown (`--keep`; the passing runs cover it): they cost only
  * what it takes to reach the checkpoint that must fail.
  */
-import { cp, readFile, writeFile, chmod } from 'node:fs/promises';
+import { readFile, writeFile, chmod } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
@@ -22,6 +22,7 @@ import type { RunReport, StepReport } from '../../src/engine/report.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
 import { simulateKubernetesLabs, type KubernetesLabsOptions, type KubernetesLabsWorld } from '../sim/behaviour/kubernetes-labs.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
+import { writeLabVariant, type LabEdits } from './lab-variant.js';
 
 export const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'bin/kindlab.js');
@@ -110,25 +111,9 @@ export async function runLab(sim: LabSim, lab: string, extra: string[] = [], lab
   return run;
 }
 
-/**
- * A copy of a lab (labs/<id> and manifests/<id>) under the harness's directory with text replaced:
- * `edits` maps a path relative to the repository (labs/<id>/lab.md, manifests/<id>/x.yaml) to
- * [from, to] pairs; each `from` must occur, so a changed lab fails the test loudly instead of
- * silently testing nothing. Returns the folder for KINDLAB_LABS_PATH.
- */
-export async function labVariant(sim: LabSim, id: string, edits: Record<string, Array<[string, string]>>): Promise<string> {
-  const root = join(sim.h.dir, 'variant');
-  await cp(join(repo, 'labs', id), join(root, 'labs', id), { recursive: true });
-  await cp(join(repo, 'manifests', id), join(root, 'manifests', id), { recursive: true }).catch(() => undefined);
-  for (const [file, pairs] of Object.entries(edits)) {
-    let text = await readFile(join(root, file), 'utf8');
-    for (const [from, to] of pairs) {
-      if (!text.includes(from)) throw new Error(`labVariant: ${file} no longer contains ${JSON.stringify(from)}`);
-      text = text.replace(from, to);
-    }
-    await writeFile(join(root, file), text);
-  }
-  return join(root, 'labs');
+/** A copy of a lab with text replaced, under the harness's directory (see lab-variant.ts). */
+export function labVariant(sim: LabSim, id: string, edits: LabEdits): Promise<string> {
+  return writeLabVariant(sim.h.dir, id, edits);
 }
 
 export function step(report: RunReport, id: string): StepReport {

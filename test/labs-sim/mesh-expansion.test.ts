@@ -16,6 +16,11 @@ describe.concurrent('mesh-expansion (simulated)', { timeout: TIMEOUT }, () => {
       expect(run.report.outcome, summary(run)).toBe('passed');
       expect(run.exitCode).toBe(0);
       expect(run.report.steps.map((s) => s.id)).toEqual(['bookinfo-without-details', 'east-west-gateway', 'start-vm', 'join-mesh', 'details-on-vm', 'mysql-on-vm', 'change-rating']);
+      // Bookinfo from the sample piped through the image rewrite, filtered by -l: no details Deployment in the cluster.
+      const applied = run.step('bookinfo-without-details').commands[0]?.stdout ?? '';
+      expect(applied).toContain('deployment.apps/productpage-v1 created');
+      expect(applied).toContain('service/details created');
+      expect(applied).not.toContain('deployment.apps/details-v1');
       // The registration the checkpoint saw is istiod's: <group>-<VM address>, the VM's address.
       const vm = [...run.behaviour.vms.values()][0]!;
       expect(run.check('join-mesh', 'istiod registered the VM as a WorkloadEntry').data).toBeDefined();

@@ -16,6 +16,7 @@ import { Gateway, VirtualService, WorkloadGroup } from '@kubernetes-models/istio
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { checkKinds, commonCheckOptions } from '../../src/checks/schema.js';
 import { allSh, blocksOf, checkItems, kindOf, readLab, repo, runnableSh, type RawLab as BaseLab, type RawStep } from './raw-lab.js';
+import { retiredLines, SAMPLE_REWRITE, sampleUses } from './sample-images.js';
 import { frontMatterSchema, type FrontMatter } from '../../src/lab/frontmatter-schema.js';
 import { parseLab } from '../../src/lab/parse.js';
 import { validateLabs } from '../../src/lab/validate.js';
@@ -25,6 +26,7 @@ import { resourcesProbe } from '../../src/platform/doctor/probes/resources.js';
 import { ownedContainerLabelArgs } from '../../src/platform/kind/names.js';
 import { teardown } from '../../src/platform/kind/teardown.js';
 import { planLab, validateLabPlatform } from '../../src/platform/platform.js';
+import { PINS } from '../../src/platform/tools/pins.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';
 import { dockerInfoFixture, fakeContext } from '../platform/doctor/fakes.js';
 import { FakeRunner } from '../platform/kind/fakes.js';
@@ -273,6 +275,19 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     }
   });
 
+  it('pulls nothing from a retired registry: samples with retired images go through the rewrite, and images lists what they pull', () => {
+    expect(retiredLines(lab.file, lab.text.slice(0, lab.text.indexOf('\n---\n', 4)))).toEqual([]);
+    for (const file of manifestFiles(id)) expect(retiredLines(file)).toEqual([]);
+    for (const block of allSh(lab)) expect(retiredLines(`${lab.file}:${block.line}`, block.code)).toEqual([]);
+    const uses = sampleUses(lab).filter((u) => u.applies);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u.rewritten, `${id}: ${u.line}`).toBe(true);
+    const listed = lab.meta.images.filter((i) => i.includes('/examples-'));
+    expect(new Set(listed)).toEqual(new Set(uses.flatMap((u) => u.images)));
+    // istiod and the proxies of the pinned release, which the VM's sidecar package must match.
+    expect(lab.meta.images).toEqual(expect.arrayContaining([`docker.io/istio/pilot:${PINS.istio}`, `docker.io/istio/proxyv2:${PINS.istio}`]));
+  });
+
   it('never kills processes by name', () => {
     expect(lab.text).not.toMatch(/\b(pkill|killall)\b/);
   });
@@ -500,9 +515,10 @@ describe('multicluster', () => {
 
   it('splits Bookinfo: everything but details in c1, details only in c2', () => {
     const c = code();
-    expect(c).toMatch(/kubectl --context "\$CTX_CLUSTER1" apply -n bookinfo -f "\$ISTIO_HOME\/samples\/bookinfo\/platform\/kube\/bookinfo\.yaml" -l 'app!=details,account!=details'/);
-    expect(c).toMatch(/kubectl --context "\$CTX_CLUSTER1" apply -n bookinfo -f "\$ISTIO_HOME\/samples\/bookinfo\/platform\/kube\/bookinfo\.yaml" -l 'service=details'/);
-    expect(c).toMatch(/kubectl --context "\$CTX_CLUSTER2" apply -n bookinfo -f "\$ISTIO_HOME\/samples\/bookinfo\/platform\/kube\/bookinfo\.yaml" -l 'app=details'/);
+    const bookinfo = (ctx: string, selector: string) => `${SAMPLE_REWRITE} "$ISTIO_HOME/samples/bookinfo/platform/kube/bookinfo.yaml" | kubectl --context "$${ctx}" apply -n bookinfo -f - -l '${selector}'`;
+    expect(c).toContain(bookinfo('CTX_CLUSTER1', 'app!=details,account!=details'));
+    expect(c).toContain(bookinfo('CTX_CLUSTER1', 'service=details'));
+    expect(c).toContain(bookinfo('CTX_CLUSTER2', 'app=details'));
     // In c2, nothing but details.
     for (const line of c.split('\n').filter((l) => l.includes('--context "$CTX_CLUSTER2" apply -n bookinfo'))) expect(line).toMatch(/-l '(app|account)=details'/);
   });

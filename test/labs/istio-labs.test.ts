@@ -17,6 +17,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
 import { checkKinds, commonCheckOptions } from '../../src/checks/schema.js';
 import { allSh, blocksOf, checkItems, kindOf, readLab, repo, runnableSh } from './raw-lab.js';
+import { retiredLines, sampleUses } from './sample-images.js';
 import { frontMatterSchema } from '../../src/lab/frontmatter-schema.js';
 
 const labIds = ['istio-bookinfo', 'istio-traffic', 'istio-observability', 'istio-tracing', 'istio-resilience'] as const;
@@ -290,6 +291,16 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
         expect(line).toMatch(/imagePullPolicy: Always#imagePullPolicy: IfNotPresent/);
       }
     }
+  });
+
+  it('pulls nothing from a retired registry: samples with retired images go through the rewrite, and images lists what they pull', () => {
+    expect(retiredLines(lab.file, lab.text.slice(0, lab.text.indexOf('\n---\n', 4)))).toEqual([]);
+    for (const file of manifestFiles(id)) expect(retiredLines(file)).toEqual([]);
+    for (const block of allSh(lab)) expect(retiredLines(`${lab.file}:${block.line}`, block.code)).toEqual([]);
+    const uses = sampleUses(lab).filter((u) => u.applies);
+    for (const u of uses) expect(u.rewritten, `${id}: ${u.line}`).toBe(true);
+    const listed = ((lab.frontMatter as { images?: string[] }).images ?? []).filter((i) => i.includes('/examples-'));
+    expect(new Set(listed)).toEqual(new Set(uses.flatMap((u) => u.images)));
   });
 
   it('never installs Jaeger and Zipkin together', () => {

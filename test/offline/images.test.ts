@@ -75,7 +75,8 @@ describe('a lab\'s image list is derived from its manifests, the Istio release a
       await mkdir(join(home, rel, '..'), { recursive: true });
       await writeFile(join(home, rel), `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: [{name: x, image: "${image}"}]}}}\n`);
     };
-    await write('samples/helloworld/helloworld.yaml', 'docker.io/istio/examples-helloworld-v1:1.0');
+    // As Istio 1.31 ships it: on registry.istio.io, shut down in December 2026; the lab's sed rewrites it.
+    await write('samples/helloworld/helloworld.yaml', 'registry.istio.io/release/examples-helloworld-v1:1.0');
     await write('samples/curl/curl.yaml', 'curlimages/curl:8.16.0');
     await write('samples/httpbin/httpbin.yaml', 'docker.io/mccutchen/go-httpbin:v2.15.0');
     await write('samples/httpbin/sample-client/fortio-deploy.yaml', 'fortio/fortio:latest_release');
@@ -83,6 +84,8 @@ describe('a lab\'s image list is derived from its manifests, the Istio release a
     expect(withHome.unresolved).toEqual([]);
     const helloworld = withHome.images.find((i) => i.ref === 'docker.io/istio/examples-helloworld-v1:1.0');
     expect(helloworld?.from).toContain('$ISTIO_HOME/samples/helloworld/helloworld.yaml');
+    // Nothing is pulled from the retired registry.
+    expect(withHome.images.filter((i) => i.ref.startsWith('registry.istio.io/'))).toEqual([]);
     // Front matter and a sample naming the same image count once.
     expect(withHome.images.filter((i) => i.ref === 'docker.io/curlimages/curl:8.16.0')).toHaveLength(1);
   });

@@ -91,6 +91,28 @@ describe('rollouts', () => {
     expect((statusOf(pod).containerStatuses as Array<{ state: { waiting?: { reason: string } } }>)[0]!.state.waiting?.reason).toBe('CrashLoopBackOff');
   });
 
+  it('cannot pull from a registry that is gone: ErrImagePull, then ImagePullBackOff, never Ready; a frozen one still serves', async () => {
+    sim.controllers.all({ delayMs: 5 });
+    const retired = 'registry.istio.io/release/examples-helloworld-v1:1.0';
+    const sidecar = { name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.31.1' };
+    const dep = deployment('hello', 1, retired);
+    ((dep.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers).push(sidecar);
+    sim.store.create(dep);
+    sim.store.create(deployment('pause', 1, 'k8s.gcr.io/pause:3.9'));
+    type CS = { name: string; ready: boolean; state: { waiting?: { reason: string; message: string }; running?: unknown } };
+    const states = () => ((statusOf(podsOf('hello')[0]).containerStatuses ?? []) as CS[]).map((c) => `${c.name}:${c.state.waiting?.reason ?? (c.state.running ? 'running' : '?')}`);
+    await expect.poll(states, { timeout: 2000, interval: 2 }).toEqual(['web:ErrImagePull', 'istio-proxy:running']);
+    expect(((statusOf(podsOf('hello')[0]).containerStatuses as CS[])[0]!.state.waiting?.message)).toContain(`failed to pull and unpack image "${retired}"`);
+    await expect.poll(states, { timeout: 2000, interval: 10 }).toEqual(['web:ImagePullBackOff', 'istio-proxy:running']);
+    const pod = podsOf('hello')[0]!;
+    expect(statusOf(pod).phase).toBe('Pending');
+    expect((statusOf(pod).conditions as Array<{ type: string; status: string }>).find((c) => c.type === 'Ready')?.status).toBe('False');
+    expect(((statusOf(pod).containerStatuses as CS[])[0]!.state.waiting?.message)).toMatch(/^Back-off pulling image "registry\.istio\.io\/release\/examples-helloworld-v1:1\.0": ErrImagePull: /);
+    expect(statusOf(sim.store.get('apps/v1', 'Deployment', 'hello')).unavailableReplicas).toBe(1);
+    // k8s.gcr.io is frozen but redirects to registry.k8s.io: its images still pull.
+    await expect.poll(() => statusOf(sim.store.get('apps/v1', 'Deployment', 'pause')).readyReplicas, { timeout: 2000, interval: 10 }).toBe(1);
+  });
+
   it('puts DaemonSet pods on the nodes its nodeSelector and tolerations allow', async () => {
     sim.controllers.rollouts({ delayMs: 5 });
     const ds = (name: string, spec: Record<string, unknown>): KubeObject => ({

@@ -146,6 +146,18 @@ spec:
     expect(h.sim.cluster('k').get('v1', 'ConfigMap', 'settings', 'team')?.data).toEqual({ color: 'blue' });
   });
 
+  it('applies only the objects -l selects, from a file or from stdin', async () => {
+    const cm = (name: string, labels: Record<string, string>) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: team\n  labels: ${JSON.stringify(labels)}\n`;
+    await writeFile(join(h.dir, 'apps.yaml'), [cm('details', { app: 'details' }), cm('reviews', { app: 'reviews', version: 'v2' }), cm('account', { account: 'details' })].join('---\n'));
+    const skipDetails = await sh(`kubectl ${KC()} apply -f apps.yaml -l 'app!=details,account!=details'`);
+    expect(skipDetails.stdout).toBe('configmap/reviews created\n');
+    const fromStdin = await sh(`sed 's/v2/v3/' apps.yaml | kubectl ${KC()} apply -f - -l 'app in (details,ratings)'`);
+    expect(fromStdin.stdout).toBe('configmap/details created\n');
+    expect(h.sim.cluster('k').get('v1', 'ConfigMap', 'reviews', 'team')?.metadata.labels).toEqual({ app: 'reviews', version: 'v2' });
+    expect((await sh(`kubectl ${KC()} apply -f apps.yaml -l '!app'`)).stdout).toBe('configmap/account created\n');
+    expect(await sh(`kubectl ${KC()} apply -f apps.yaml -l app=ratings`)).toMatchObject({ code: 1, stderr: 'error: no objects passed to apply\n' });
+  });
+
   it('reports its client version as JSON and switches contexts in the kubeconfig file', async () => {
     const version = JSON.parse((await sh('kubectl version --client -o json')).stdout) as { clientVersion: { gitVersion: string } };
     expect(version.clientVersion.gitVersion).toBe('v1.35.8');

@@ -3,7 +3,10 @@
  * faithful versions of the sample manifests tutorials apply (addons, bookinfo and its networking
  * files, httpbin, curl, sleep, helloworld), manifests/profiles. Names, labels, ports and API
  * versions follow the upstream samples, so lab steps and checks written against the real files
- * work against these.
+ * work against these. Images too: Istio 1.31's Bookinfo and helloworld samples name them on
+ * registry.istio.io/release (istio/istio release-1.31, since "Use registry.istio.io", #59364), a
+ * registry shut down in December 2026, so a lab that applies them unchanged gets pods that never
+ * pull (test/sim/pods.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -22,9 +25,12 @@ function svc(name: string, ports: Array<[string, number, number?]>, selector: Re
   };
 }
 
-function sa(name: string, namespace?: string): Obj {
-  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, ...(namespace ? { namespace } : {}) } };
+function sa(name: string, namespace?: string, labels?: Record<string, string>): Obj {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}) } };
 }
+
+/** Where release-1.31's samples/bookinfo and samples/helloworld name their images. */
+export const SAMPLES_HUB = 'registry.istio.io/release';
 
 function deploy(name: string, labels: Record<string, string>, image: string, port: number, opts: { sa?: string; namespace?: string; args?: string[] } = {}): Obj {
   return {
@@ -46,10 +52,11 @@ function deploy(name: string, labels: Record<string, string>, image: string, por
 }
 
 function bookinfo(version: string): Obj[] {
-  const hub = `docker.io/istio`;
+  const hub = SAMPLES_HUB;
+  // Upstream labels each ServiceAccount `account: <service>` (labs select on it with `kubectl apply -l`).
   const app = (name: string, versions: string[]) => [
     svc(name, [['http', 9080]], { app: name }),
-    sa(`bookinfo-${name}`),
+    sa(`bookinfo-${name}`, undefined, { account: name }),
     ...versions.map((v) => deploy(`${name}-${v}`, { app: name, version: v }, `${hub}/examples-bookinfo-${name}-${v}:${version}`, 9080, { sa: `bookinfo-${name}` })),
   ];
   return [...app('details', ['v1']), ...app('ratings', ['v1']), ...app('reviews', ['v1', 'v2', 'v3']), ...app('productpage', ['v1'])];
@@ -200,8 +207,8 @@ function files(version: string): Record<string, string> {
     'samples/sleep/sleep.yaml': yamlDocs([sa('sleep'), svc('sleep', [['http', 80]], { app: 'sleep' }), deploy('sleep', { app: 'sleep' }, 'curlimages/curl', 80, { sa: 'sleep', args: ['/bin/sleep', 'infinity'] })]),
     'samples/helloworld/helloworld.yaml': yamlDocs([
       svc('helloworld', [['http', 5000]], { app: 'helloworld' }),
-      deploy('helloworld-v1', { app: 'helloworld', version: 'v1' }, 'docker.io/istio/examples-helloworld-v1:1.0', 5000),
-      deploy('helloworld-v2', { app: 'helloworld', version: 'v2' }, 'docker.io/istio/examples-helloworld-v2:1.0', 5000),
+      deploy('helloworld-v1', { app: 'helloworld', version: 'v1' }, `${SAMPLES_HUB}/examples-helloworld-v1:1.0`, 5000),
+      deploy('helloworld-v2', { app: 'helloworld', version: 'v2' }, `${SAMPLES_HUB}/examples-helloworld-v2:1.0`, 5000),
     ]),
     ...Object.fromEntries(['default', 'demo', 'minimal', 'ambient', 'empty', 'remote', 'preview', 'stable'].map((p) => [`manifests/profiles/${p}.yaml`, profile(p)])),
     'manifests/charts/README.md': `Fake Istio ${version} release tree for kindlab tests.\n`,

@@ -1,10 +1,14 @@
 /**
  * What the scheduler and the kubelet do to a pod, in one step: pick a node (nodeSelector, taints,
  * required pod anti-affinity), give it an IP from the node's pod CIDR, and write a status. Tests choose a pod's fate
- * (ready, crash looping, image pull failing, ...) to exercise failing checkpoints.
+ * (ready, crash looping, image pull failing, ...) to exercise failing checkpoints. Whatever the test
+ * chooses, an image on a registry that is gone (src/lab/retired-registries.ts) cannot be pulled: the
+ * pod stays Pending with the container waiting in ErrImagePull, and the pods controller then moves
+ * it to ImagePullBackOff, as a kubelet does between retries.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../src/core/seams.js';
+import { isOnGoneRegistry } from '../../src/lab/retired-registries.js';
 import { timestamp, type SimCluster } from './cluster.js';
 import { internalIp } from './nodes.js';
 import { matchesLabelSelectorObject, matchesMap } from './selectors.js';
@@ -128,8 +132,24 @@ function imageId(image: string | undefined): string {
   return `${repo}@sha256:${createHash('sha256').update(name).digest('hex')}`;
 }
 
+/**
+ * What containerd says when the registry behind an image does not answer any more. The exact text
+ * depends on how the registry goes away (DNS name removed, 403, 404); kubelet puts it after
+ * "failed to pull and unpack image".
+ */
+function pullError(image: string): string {
+  const host = image.split('/')[0] ?? image;
+  return `Failed to pull image "${image}": rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": failed to do request: Head "https://${host}/v2/": dial tcp: lookup ${host}: no such host`;
+}
+
+/** The containers whose image cannot be pulled because its registry is gone. */
+const unpullable = (containers: Container[] | undefined) => (containers ?? []).filter((c) => c.image !== undefined && isOnGoneRegistry(c.image));
+
 function containerStatus(c: Container, fate: PodFate, startedAt: string): Record<string, unknown> {
   const base = { name: c.name, image: c.image, imageID: imageId(c.image), restartCount: 0 };
+  if (fate === 'image-pull-error' && c.image !== undefined && isOnGoneRegistry(c.image)) {
+    return { ...base, imageID: '', ready: false, started: false, state: { waiting: { reason: 'ErrImagePull', message: pullError(c.image) } } };
+  }
   switch (fate) {
     case 'crash-loop':
       return {
@@ -168,7 +188,10 @@ function cond(type: string, ok: boolean, now: string, reason?: string) {
 
 /** Schedules a pod and writes the status its fate implies. Returns the updated pod. */
 export function startPod(cluster: SimCluster, pod: KubeObject, fateOf?: PodFateFn): KubeObject {
-  const fate = fateOf?.(pod) ?? 'ready';
+  const chosen = fateOf?.(pod) ?? 'ready';
+  const podSpec = pod.spec as { containers?: Container[]; initContainers?: Container[] } | undefined;
+  const pullFails = unpullable([...(podSpec?.initContainers ?? []), ...(podSpec?.containers ?? [])]).length > 0;
+  const fate: PodFate = chosen !== 'unschedulable' && pullFails ? 'image-pull-error' : chosen;
   const now = timestamp();
   // DaemonSet pods come with their node; others are scheduled here.
   const preset = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
@@ -215,11 +238,34 @@ export function startPod(cluster: SimCluster, pod: KubeObject, fateOf?: PodFateF
         cond('PodScheduled', true, now),
       ],
       ...(spec.initContainers?.length
-        ? { initContainerStatuses: spec.initContainers.map((c) => containerStatus(c, 'succeeded', now)) }
+        ? { initContainerStatuses: spec.initContainers.map((c) => containerStatus(c, pullFails && isOnGoneRegistry(c.image ?? '') ? 'image-pull-error' : 'succeeded', now)) }
         : {}),
-      containerStatuses: (spec.containers ?? []).map((c) => containerStatus(c, fate, now)),
+      // Only the containers whose image is on a gone registry fail to pull; the others start.
+      containerStatuses: (spec.containers ?? []).map((c) => containerStatus(c, pullFails && !isOnGoneRegistry(c.image ?? '') ? 'ready' : fate, now)),
     },
   });
+}
+
+/**
+ * The kubelet after a failed pull: ErrImagePull becomes ImagePullBackOff while it waits to retry
+ * (this model does not retry). Returns the updated pod, or undefined when nothing waits in ErrImagePull.
+ */
+export function backOffImagePulls(cluster: SimCluster, pod: KubeObject): KubeObject | undefined {
+  const statuses = (pod.status as { containerStatuses?: Array<Record<string, unknown>> } | undefined)?.containerStatuses ?? [];
+  const waiting = (s: Record<string, unknown>) => (s.state as { waiting?: { reason?: string; message?: string } } | undefined)?.waiting;
+  if (!statuses.some((s) => waiting(s)?.reason === 'ErrImagePull')) return undefined;
+  const next = statuses.map((s) => {
+    const w = waiting(s);
+    if (w?.reason !== 'ErrImagePull') return s;
+    return { ...s, state: { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${String(s.image)}": ErrImagePull: ${w.message ?? ''}` } } };
+  });
+  return cluster.updateStatus({ ...pod, status: { ...(pod.status as object), containerStatuses: next } });
+}
+
+/** True while a container of the pod waits in ErrImagePull (the kubelet's first failed pull). */
+export function hasFailedPull(pod: KubeObject): boolean {
+  const statuses = (pod.status as { containerStatuses?: Array<{ state?: { waiting?: { reason?: string } } }> } | undefined)?.containerStatuses ?? [];
+  return statuses.some((s) => s.state?.waiting?.reason === 'ErrImagePull');
 }
 
 export function isPodReady(pod: KubeObject): boolean {

@@ -2,12 +2,12 @@
  * Istio release files the mesh-expansion and multicluster labs use that the shared fake release
  * (test/sim/istio-release.ts) does not ship: samples/multicluster/gen-eastwest-gateway.sh and
  * expose-istiod.yaml, Bookinfo's ratings v2 for a MySQL VM and its VirtualService. Written into
- * the harness's ISTIO_HOME, shaped like the 1.31 originals (names, labels, ports, hosts); and the
- * `account` labels upstream bookinfo.yaml puts on its ServiceAccounts.
+ * the harness's ISTIO_HOME, shaped like the 1.31 originals (names, labels, ports, hosts, images).
  */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { SAMPLES_HUB } from '../../istio-release.js';
 
 const eastWestOperator = (network: string, cluster: string, mesh: string) => ({
   apiVersion: 'install.istio.io/v1alpha1',
@@ -102,7 +102,7 @@ const ratingsMysqlVm = {
         containers: [
           {
             name: 'ratings',
-            image: 'docker.io/istio/examples-bookinfo-ratings-v2:1.20.3',
+            image: `${SAMPLES_HUB}/examples-bookinfo-ratings-v2:1.20.3`,
             imagePullPolicy: 'IfNotPresent',
             env: [
               { name: 'DB_TYPE', value: 'mysql' },
@@ -124,22 +124,7 @@ const vsRatingsMysqlVm = [
   { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'ratings' }, spec: { hosts: ['ratings'], http: [{ route: [{ destination: { host: 'ratings', subset: 'v2-mysql-vm' } }] }] } },
 ];
 
-/**
- * Upstream bookinfo.yaml labels each ServiceAccount `account: <service>` (labs select on it with
- * `kubectl apply -l`); the shared fake release's ServiceAccounts carry no labels, so add them.
- */
-async function labelBookinfoAccounts(istioHome: string): Promise<void> {
-  const path = join(istioHome, 'samples/bookinfo/platform/kube/bookinfo.yaml');
-  const docs = parseAllDocuments(await readFile(path, 'utf8')).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string; labels?: Record<string, string> } });
-  for (const d of docs) {
-    const m = d.kind === 'ServiceAccount' ? /^bookinfo-(.+)$/.exec(d.metadata?.name ?? '') : null;
-    if (m && d.metadata) d.metadata.labels = { ...(d.metadata.labels ?? {}), account: m[1]! };
-  }
-  await writeFile(path, docs.map((d) => stringify(d)).join('---\n'));
-}
-
 export async function writeReleaseExtras(istioHome: string): Promise<void> {
-  await labelBookinfoAccounts(istioHome);
   const files: Record<string, string> = {
     'samples/multicluster/gen-eastwest-gateway.sh': genScript(),
     'samples/multicluster/expose-istiod.yaml': exposeIstiod.map((o) => stringify(o)).join('---\n'),

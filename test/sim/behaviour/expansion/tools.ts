@@ -2,8 +2,6 @@
  * Wrappers around the shared fakes for what the mesh-expansion and multicluster labs need and the
  * shared fakes do not do (yet). Each wrapper replaces the launcher in h.binDir and either answers
  * itself or hands the call on, unchanged, to the shared fake:
- * - kubectl `apply -l <selector> -f <file>`: the shared fake ignores -l; the wrapper filters the
- *   file's documents by the label selector (`k=v`, `k!=v`, comma-separated), as kubectl does;
  * - docker `run --cap-add X`: the shared fake takes X for the image; the wrapper drops the flag,
  *   remembers the capabilities, and answers `inspect -f '{{join .HostConfig.CapAdd " "}}'`;
  * - kind `create cluster` with networking.podSubnet/serviceSubnet: the shared fake gives every
@@ -26,7 +24,7 @@ export const ISTIOCTL_NODE = 'sim:istioctl';
 
 const common = (shared: string) => `
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYamlText } from ${JSON.stringify(yamlUrl)};
@@ -59,29 +57,6 @@ async function ask(command, stdin) {
   if (r.stderr) process.stderr.write(r.stderr);
   process.exit(r.exitCode ?? 0);
 }
-`;
-
-const kubectl = (shared: string) => `#!/usr/bin/env node
-${common(shared)}
-import { parseAllDocuments, stringify } from ${JSON.stringify(yamlUrl)};
-const sel = argv.findIndex((a) => a === '-l' || a === '--selector');
-const file = argv.findIndex((a) => a === '-f' || a === '--filename');
-if (argv.includes('apply') && sel >= 0 && file >= 0 && existsSync(argv[file + 1])) {
-  const terms = argv[sel + 1].split(',').map((t) => t.trim()).filter(Boolean);
-  const keep = (labels) => terms.every((t) => {
-    const ne = t.indexOf('!=');
-    if (ne > 0) return labels[t.slice(0, ne)] !== t.slice(ne + 2);
-    const [k, v] = t.split(/==?/);
-    return v === undefined ? k in labels : labels[k] === v;
-  });
-  const docs = parseAllDocuments(readFileSync(argv[file + 1], 'utf8')).map((d) => d.toJS()).filter((o) => o && keep(o.metadata?.labels ?? {}));
-  const tmp = join(mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'kubectl-l-')), 'filtered.yaml');
-  writeFileSync(tmp, docs.map((d) => stringify(d)).join('---\\n'));
-  const rest = argv.filter((_, i) => i !== sel && i !== sel + 1);
-  rest[rest.indexOf(argv[file + 1])] = tmp;
-  if (docs.length === 0) { process.stderr.write('error: no objects passed to apply\\n'); process.exit(1); }
-  handOn(rest);
-} else handOn(argv);
 `;
 
 const docker = (shared: string, capsFile: string) => `#!/usr/bin/env node
@@ -146,10 +121,10 @@ export async function installToolWrappers(h: SimHarness): Promise<void> {
   await mkdir(sharedDir, { recursive: true });
   const fakes = resolve(import.meta.dirname, '../../fakes');
   const launcher = (tool: string) => `import(${JSON.stringify(pathToFileURL(join(fakes, tool)).href)});\n`;
-  for (const tool of ['kubectl', 'docker', 'kind'] as const) {
+  for (const tool of ['docker', 'kind'] as const) {
     const shared = join(sharedDir, `${tool}.mjs`);
     await writeFile(shared, launcher(tool));
-    const text = tool === 'kubectl' ? kubectl(shared) : tool === 'kind' ? kind(shared) : docker(shared, join(h.dir, 'docker-caps.json'));
+    const text = tool === 'kind' ? kind(shared) : docker(shared, join(h.dir, 'docker-caps.json'));
     await writeFile(join(h.binDir, tool), text);
     await chmod(join(h.binDir, tool), 0o755);
   }

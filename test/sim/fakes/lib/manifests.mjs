@@ -32,8 +32,46 @@ function filesIn(dir, recursive) {
   return out;
 }
 
-/** Objects of every -f argument, in order. Throws kubectl-style errors. */
-export function loadManifests(paths, recursive = false) {
+/** The terms of a label selector ("a=b,c!=d,e in (f,g),!h"): commas inside parentheses belong to a term. */
+function selectorTerms(selector) {
+  const terms = [];
+  let depth = 0;
+  let term = '';
+  for (const c of selector) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      terms.push(term.trim());
+      term = '';
+    } else term += c;
+  }
+  terms.push(term.trim());
+  return terms.filter(Boolean);
+}
+
+/** Whether labels match a label selector, as kubectl -l filters the objects of -f files. */
+export function matchesSelector(labels, selector) {
+  return selectorTerms(selector).every((t) => {
+    const set = /^([^\s!=]+)\s+(in|notin)\s+\((.*)\)$/.exec(t);
+    if (set) {
+      const values = set[3].split(',').map((v) => v.trim());
+      return set[2] === 'in' ? values.includes(labels[set[1]]) : !values.includes(labels[set[1]]);
+    }
+    if (t.startsWith('!')) return !(t.slice(1) in labels);
+    const ne = t.indexOf('!=');
+    if (ne > 0) return labels[t.slice(0, ne)] !== t.slice(ne + 2);
+    const [k, v] = t.split(/==?/);
+    return v === undefined ? k in labels : labels[k] === v;
+  });
+}
+
+/** Objects of every -f argument, in order, only those matching `selector` when one is given. Throws kubectl-style errors. */
+export function loadManifests(paths, recursive = false, selector = undefined) {
+  const all = loadAll(paths, recursive);
+  return selector === undefined ? all : all.filter(({ obj }) => matchesSelector(obj?.metadata?.labels ?? {}, selector));
+}
+
+function loadAll(paths, recursive) {
   const objs = [];
   for (const p of paths) {
     if (p === '-') objs.push(...documents(readStdin(), 'STDIN'));
