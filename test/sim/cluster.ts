@@ -78,6 +78,8 @@ export class SimCluster {
   readonly allocator = new Allocator();
   /** What /version reports; a kind cluster takes it from its node image. */
   kubernetesVersion = KUBERNETES_VERSION;
+  /** CAs (PEM) besides the sim's whose client certificates this cluster accepts, e.g. its nodes' kubeadm CA. */
+  readonly trustedClientCas = new Set<string>();
   private readonly admissions = new Set<AdmissionHook>();
 
   constructor(
