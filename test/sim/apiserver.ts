@@ -35,6 +35,7 @@ import { coreVersions, group, groupList, resourceList, versionInfo } from './dis
 import { createExecUpgradeHandler, defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
+import { serveOpenApi } from './openapi/serve.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
 import { clientCertificateUser, SimPki, type SimCredentials, type SimUser } from './tls.js';
@@ -402,6 +403,10 @@ export class Sim extends EventEmitter {
       if (['healthz', 'readyz', 'livez'].includes(rest)) {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end('ok');
+      }
+      if (rest === 'openapi/v2' || rest === 'openapi/v3' || rest.startsWith('openapi/v3/')) {
+        if (!this.authorized(req)) throw unauthorized();
+        return serveOpenApi(cluster, rest, url, routed.prefix, req, res);
       }
       if (rest !== 'api' && rest !== 'apis' && !rest.startsWith('api/') && !rest.startsWith('apis/')) throw pageNotFound();
       if (!this.authorized(req)) throw unauthorized();

@@ -4,6 +4,7 @@
  * registered per cluster (see ResourceRegistry.registerCrd).
  */
 import type { KubeObject } from '../../src/core/seams.js';
+import type { Schema } from './openapi/models.js';
 
 export type Subresource = 'status' | 'scale' | 'exec' | 'log';
 
@@ -18,6 +19,19 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames: string[];
   subresources: Subresource[];
+  /** A CRD's openAPIV3Schema per version. */
+  crdSchemas?: Record<string, Schema>;
+  /** A CRD's additionalPrinterColumns per version. */
+  printerColumns?: Record<string, PrinterColumn[]>;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 const NS = true;
@@ -161,7 +175,14 @@ export class ResourceRegistry {
       group?: string;
       scope?: string;
       names?: { kind?: string; plural?: string; singular?: string; shortNames?: string[] };
-      versions?: Array<{ name: string; served?: boolean; storage?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
+      versions?: Array<{
+        name: string;
+        served?: boolean;
+        storage?: boolean;
+        subresources?: { status?: unknown; scale?: unknown };
+        schema?: { openAPIV3Schema?: Schema };
+        additionalPrinterColumns?: PrinterColumn[];
+      }>;
     };
     const group = spec.group;
     const plural = spec.names?.plural;
@@ -184,6 +205,10 @@ export class ResourceRegistry {
       shortNames: spec.names?.shortNames ?? [],
       subresources,
     };
+    const schemas = Object.fromEntries(served.filter((v) => v.schema?.openAPIV3Schema).map((v) => [v.name, v.schema!.openAPIV3Schema!]));
+    if (Object.keys(schemas).length) type.crdSchemas = schemas;
+    const columns = Object.fromEntries(served.filter((v) => v.additionalPrinterColumns?.length).map((v) => [v.name, v.additionalPrinterColumns!]));
+    if (Object.keys(columns).length) type.printerColumns = columns;
     this.custom.set(`${group}/${plural}`, type);
     return type;
   }
