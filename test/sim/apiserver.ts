@@ -433,7 +433,7 @@ export class Sim extends EventEmitter {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end(text);
       }
-      const out = handleRest(cluster, path, { method, query: url.searchParams, contentType, body });
+      const out = handleRest(cluster, path, { method, query: url.searchParams, contentType, body, ...(req.headers.accept ? { accept: req.headers.accept } : {}) });
       sendJson(res, out.status, out.body);
     } catch (err) {
       if (err instanceof SimHttpError) return sendJson(res, err.code, err.body);

@@ -11,6 +11,7 @@ import type { ResourceType } from './resources.js';
 import { jsonPatch, mergePatch, PatchError } from './patches.js';
 import { selectorToString } from './selectors.js';
 import { badRequest, methodNotAllowed, notFound, pageNotFound, SimHttpError, success } from './status.js';
+import { toTable, wantsTable } from './table.js';
 
 export interface ResourcePath {
   resource: ResourceType;
@@ -68,6 +69,8 @@ export interface RestRequest {
   query: URLSearchParams;
   contentType: string;
   body: unknown;
+  /** The Accept header: a Table request gets server-side printing. */
+  accept?: string;
 }
 
 export interface RestResponse {
@@ -140,7 +143,9 @@ export function handleRest(cluster: SimCluster, path: ResourcePath, req: RestReq
     switch (req.method) {
       case 'GET': {
         const opts = { ...optionalQuery(q, 'labelSelector'), ...optionalQuery(q, 'fieldSelector') };
-        return { status: 200, body: listBody(path, cluster, cluster.listIn(r, version, namespace, opts)) };
+        const items = cluster.listIn(r, version, namespace, opts);
+        if (wantsTable(req.accept)) return { status: 200, body: toTable(r, version, items, { includeObject: q.get('includeObject'), resourceVersion: cluster.currentResourceVersion() }) };
+        return { status: 200, body: listBody(path, cluster, items) };
       }
       case 'POST': {
         const dryRun = q.get('dryRun') === 'All';
@@ -163,6 +168,7 @@ export function handleRest(cluster: SimCluster, path: ResourcePath, req: RestReq
     case 'GET': {
       const obj = cluster.objects.get(r, namespace, name);
       if (!obj) throw notFound(r, name);
+      if (wantsTable(req.accept)) return { status: 200, body: toTable(r, version, [versioned(obj)], { includeObject: q.get('includeObject') }) };
       return { status: 200, body: versioned(obj) };
     }
     case 'PUT':
