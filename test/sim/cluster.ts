@@ -11,9 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../src/core/seams.js';
 import { Allocator, applyCreateDefaults, applyUpdateDefaults } from './defaults.js';
-import { deepEqual, isObject, jsonPatch, mergePatch, PatchError, serverSideApply } from './patches.js';
+import { kindSchema } from './openapi/documents.js';
+import { deepEqual, isObject, jsonPatch, mergePatch, PatchError, serverSideApply, strategicMergePatch, type StrategicSchema } from './patches.js';
 import { KUBERNETES_VERSION } from './nodes.js';
-import { apiVersionOf, ResourceRegistry, splitApiVersion, type ResourceType } from './resources.js';
+import { apiVersionOf, ResourceRegistry, servedByCrd, splitApiVersion, type ResourceType } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   alreadyExists,
@@ -382,7 +383,13 @@ export class SimCluster {
     if (!live) throw notFound(r, name);
     let next: unknown;
     try {
-      if (type === PatchType.merge || type === PatchType.strategic) next = mergePatch(live, patch);
+      if (type === PatchType.merge) next = mergePatch(live, patch);
+      else if (type === PatchType.strategic) {
+        // kube-apiserver has no strategic merge for custom resources (no Go struct to read tags from).
+        if (servedByCrd(r)) throw unsupportedMediaType(type);
+        const kind = kindSchema(r, splitApiVersion(live.apiVersion).version);
+        next = strategicMergePatch(live, patch, { schema: kind.root as StrategicSchema, lookup: (n) => kind.lookup(n) as StrategicSchema | undefined });
+      }
       else if (type === PatchType.json) next = jsonPatch(live, patch);
       else throw unsupportedMediaType(type);
     } catch (err) {

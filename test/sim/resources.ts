@@ -115,6 +115,16 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   res('metallb.io/v1beta1', 'L2Advertisement', 'l2advertisements', NS),
 ];
 
+/**
+ * True for kinds a real cluster gets from CustomResourceDefinitions (Gateway API, Istio, MetalLB,
+ * any CRD applied) rather than from kube-apiserver itself: they have no strategic merge patch.
+ */
+export function servedByCrd(r: ResourceType): boolean {
+  if (r.crdSchemas) return true;
+  if (r.group === '' || !r.group.includes('.')) return false;
+  return !r.group.endsWith('.k8s.io') || r.group === 'gateway.networking.k8s.io';
+}
+
 /** "apps" + "v1" → "apps/v1"; core → "v1". */
 export function apiVersionOf(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
