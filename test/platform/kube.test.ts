@@ -287,7 +287,7 @@ describe('KubeClient against the sim', () => {
         group: 'example.com',
         scope: 'Namespaced',
         names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
       },
     });
     await kube.apply(widget);

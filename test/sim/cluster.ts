@@ -27,6 +27,8 @@ import {
   unsupportedMediaType,
 } from './status.js';
 import { ObjectStore } from './store.js';
+import { checkImmutable } from './validation.js';
+import { fromEventsV1, toEventsV1 } from './events.js';
 
 export type AdmissionHook = (
   obj: KubeObject,
@@ -36,6 +38,11 @@ export type AdmissionHook = (
 export interface WriteOptions {
   /** Keep `status` from the given object on create (tests seeding objects; controllers). */
   keepStatus?: boolean;
+  /**
+   * Validation of a write through the API (rest.ts): returns the object as it is to be stored
+   * (unknown fields pruned) or throws the Status. Direct writes by tests and controllers skip it.
+   */
+  admit?: (obj: KubeObject) => KubeObject;
 }
 
 export const PatchType = {
@@ -161,7 +168,8 @@ export class SimCluster {
   // ---------------------------------------------------------------- API semantics
 
   asVersion(obj: KubeObject, r: ResourceType, version: string): KubeObject {
-    return { ...obj, apiVersion: apiVersionOf(r.group, version), kind: r.kind };
+    const shown = { ...obj, apiVersion: apiVersionOf(r.group, version), kind: r.kind };
+    return r.group === 'events.k8s.io' ? toEventsV1(shown) : shown;
   }
 
   listIn(
@@ -207,7 +215,8 @@ export class SimCluster {
 
   createIn(r: ResourceType, input: KubeObject, urlNamespace: string | undefined, opts: WriteOptions = {}): KubeObject {
     this.checkKind(r, input);
-    const obj = structuredClone(input);
+    let obj = opts.admit ? opts.admit(structuredClone(input)) : structuredClone(input);
+    if (r.group === 'events.k8s.io') obj = fromEventsV1(obj);
     const version = obj.apiVersion ? splitApiVersion(obj.apiVersion).version : r.versions[0]!;
     obj.apiVersion = apiVersionOf(r.group, version);
     obj.kind = r.kind;
@@ -262,9 +271,10 @@ export class SimCluster {
   updateIn(
     r: ResourceType,
     input: KubeObject,
-    at: { namespace: string | undefined; name: string; subresource?: 'status' },
+    at: { namespace: string | undefined; name: string; subresource?: 'status'; admit?: WriteOptions['admit'] },
   ): KubeObject {
     this.checkKind(r, input);
+    if (at.admit && at.subresource !== 'status') input = at.admit(input);
     const namespace = r.namespaced ? at.namespace ?? input.metadata.namespace ?? 'default' : undefined;
     const live = this.objects.get(r, namespace, at.name);
     if (!live) throw notFound(r, at.name);
@@ -297,6 +307,7 @@ export class SimCluster {
         else next.status = live.status;
       }
       if (r.kind === 'Service') this.keepAllocatedServiceFields(live, next);
+      if (at.admit) checkImmutable(r, live, next);
       applyUpdateDefaults(next);
       if (!deepEqual(specPart(live), specPart(next))) next.metadata.generation = (live.metadata.generation as number | undefined ?? 1) + 1;
       for (const hook of this.admissions) hook(next, { cluster: this, resource: r, operation: 'UPDATE' });
@@ -335,12 +346,13 @@ export class SimCluster {
     name: string,
     contentType: string,
     patch: unknown,
-    opts: { subresource?: 'status'; manager?: string; force?: boolean } = {},
+    opts: { subresource?: 'status'; manager?: string; force?: boolean; admit?: WriteOptions['admit'] } = {},
   ): KubeObject {
     const ns = r.namespaced ? namespace ?? 'default' : undefined;
     const live = this.objects.get(r, ns, name);
     const type = contentType.split(';')[0]!.trim();
-    const at = { namespace: ns, name, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
+    const admit = opts.admit ? { admit: opts.admit } : {};
+    const at = { namespace: ns, name, ...(opts.subresource ? { subresource: opts.subresource } : {}), ...admit };
 
     if (type === PatchType.apply) {
       if (!opts.manager) {
@@ -373,7 +385,7 @@ export class SimCluster {
       result.metadata = { ...result.metadata, name, ...(ns ? { namespace: ns } : {}) };
       if (!live) {
         if (opts.subresource) throw notFound(r, name);
-        return this.createIn(r, result, ns);
+        return this.createIn(r, result, ns, admit);
       }
       // resourceVersion in an applied config is a precondition; otherwise the live one is current.
       result.metadata.resourceVersion = config.metadata?.resourceVersion ?? live.metadata.resourceVersion;

@@ -19,6 +19,8 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames: string[];
   subresources: Subresource[];
+  /** Storage shared with another resource (events.k8s.io Events are core Events), as its resourceKey. */
+  storage?: string;
   /** A CRD's openAPIV3Schema per version. */
   crdSchemas?: Record<string, Schema>;
   /** A CRD's additionalPrinterColumns per version. */
@@ -65,6 +67,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   res('v1', 'ConfigMap', 'configmaps', NS, ['cm']),
   res('v1', 'Secret', 'secrets', NS),
   res('v1', 'Event', 'events', NS, ['ev']),
+  { ...res('events.k8s.io/v1', 'Event', 'events', NS, ['ev']), storage: '/events' },
   res('v1', 'ServiceAccount', 'serviceaccounts', NS, ['sa']),
   res('v1', 'Endpoints', 'endpoints', NS, ['ep']),
   res('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', NS, ['pvc'], ['status']),
@@ -139,7 +142,12 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 /** Storage key of a resource: versions share one. */
 export function resourceKey(r: ResourceType): string {
-  return `${r.group}/${r.plural}`;
+  return r.storage ?? `${r.group}/${r.plural}`;
+}
+
+/** "Deployment.apps", "Service": how validation errors name a kind. */
+export function qualifiedKind(r: ResourceType): string {
+  return r.group ? `${r.kind}.${r.group}` : r.kind;
 }
 
 /** "deployments.apps", "pods": how the API server names a resource in messages. */

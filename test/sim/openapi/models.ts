@@ -31,6 +31,8 @@ export interface Schema {
   additionalProperties?: Schema | boolean;
   enum?: unknown[];
   $ref?: string;
+  oneOf?: Schema[];
+  allOf?: Schema[];
   [extension: `x-${string}`]: unknown;
 }
 
@@ -62,7 +64,7 @@ function packageDir(name: string): string {
 /** Definitions whose declarations are too thin ("string | number") to say what the spec says. */
 const SPECIAL: Record<string, Schema> = {
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': { type: 'string', format: 'int-or-string' },
-  'io.k8s.apimachinery.pkg.api.resource.Quantity': { type: 'string' },
+  'io.k8s.apimachinery.pkg.api.resource.Quantity': { oneOf: [{ type: 'string' }, { type: 'number' }] },
   'io.k8s.apimachinery.pkg.apis.meta.v1.Time': { type: 'string', format: 'date-time' },
   'io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime': { type: 'string', format: 'date-time' },
   'io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1': { type: 'object' },
