@@ -25,6 +25,7 @@ import { parse as parseYaml } from 'yaml';
 import { bootstrapCluster, bootstrapKindCluster } from './bootstrap.js';
 import { SimCluster } from './cluster.js';
 import { endpointSlicesController } from './controllers/endpoint-slices.js';
+import { eventsController } from './controllers/events.js';
 import type { Controller } from './controllers/framework.js';
 import { jobsController } from './controllers/jobs.js';
 import { loadBalancersController, type LoadBalancerOptions } from './controllers/load-balancers.js';
@@ -36,6 +37,7 @@ import { createExecUpgradeHandler, defaultExecHandler, resolveContainer, runExec
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
 import { serveOpenApi } from './openapi/serve.js';
+import { decodeProtobufObject } from './protobuf.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
 import { clientCertificateUser, SimPki, type SimCredentials, type SimUser } from './tls.js';
@@ -81,6 +83,8 @@ export interface SimControllers {
   jobs(opts?: { delayMs?: number }): () => void;
   /** Pods in istio-injection=enabled namespaces get an istio-proxy container. */
   sidecarInjection(opts?: SidecarInjectionOptions): () => void;
+  /** Events from the scheduler, kubelet and workload controllers, for what the others did. */
+  events(): () => void;
   /** All of the above; returns one function that stops them all. */
   all(opts?: { delayMs?: number; podFate?: PodFateFn }): () => void;
 }
@@ -160,6 +164,7 @@ export class Sim extends EventEmitter {
       pods: (o) => enable('pods', podsController(o)),
       jobs: (o) => enable('jobs', jobsController(o)),
       sidecarInjection: (o) => enable('sidecarInjection', sidecarInjectionController(o)),
+      events: () => enable('events', eventsController()),
       all: (o = {}) => {
         const delay = o.delayMs === undefined ? {} : { delayMs: o.delayMs };
         const fate = o.podFate ? { podFate: o.podFate } : {};
@@ -170,6 +175,7 @@ export class Sim extends EventEmitter {
           this.controllers.jobs(delay),
           this.controllers.loadBalancers(delay),
           this.controllers.endpointSlices(delay),
+          this.controllers.events(),
         ];
         return () => stops.forEach((s) => s());
       },
@@ -388,7 +394,9 @@ export class Sim extends EventEmitter {
       const { cluster, rest } = routed;
       const method = req.method ?? 'GET';
       const contentType = req.headers['content-type'] ?? '';
-      const body = raw.length ? parseBody(raw, contentType) : undefined;
+      // The sim answers in JSON; of protobuf bodies it reads the Secrets and ConfigMaps helm writes.
+      const protobuf = /protobuf/.test(contentType);
+      const body = !raw.length ? undefined : protobuf ? decodeProtobufObject(raw, contentType) : parseBody(raw, contentType);
       this.record({
         cluster: cluster.name,
         method,
@@ -434,6 +442,8 @@ export class Sim extends EventEmitter {
         return void res.end(text);
       }
       const out = handleRest(cluster, path, { method, query: url.searchParams, contentType, body, ...(req.headers.accept ? { accept: req.headers.accept } : {}) });
+      // Warning headers as kube-apiserver writes them: code 299, agent "-", the text quoted.
+      if (out.warnings?.length) res.setHeader('Warning', out.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
       sendJson(res, out.status, out.body);
     } catch (err) {
       if (err instanceof SimHttpError) return sendJson(res, err.code, err.body);

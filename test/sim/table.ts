@@ -24,6 +24,8 @@ interface Column {
 }
 
 interface Printer {
+  /** Events print their name last, as a wide column; everything else starts with NAME. */
+  nameLast?: boolean;
   columns: Array<[name: string, type: string, priority?: number]>;
   cells(o: KubeObject, now: number): Cell[];
 }
@@ -263,13 +265,14 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
   '/Event': {
+    nameLast: true,
     columns: [col('Last Seen', 'string'), col('Type', 'string'), col('Reason', 'string'), col('Object', 'string'), col('Subobject', 'string', 1), col('Source', 'string', 1), col('Message', 'string'), col('First Seen', 'string', 1), col('Count', 'string', 1), col('Name', 'string', 1)],
     cells(o, now) {
       const e = o as Obj;
-      const last = (e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? o.metadata.creationTimestamp) as string | undefined;
-      const first = (e.firstTimestamp ?? e.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
-      const fieldPath = ((e.involvedObject ?? {}) as Obj).fieldPath as string | undefined;
-      return [since(last, now), String(e.type ?? ''), String(e.reason ?? ''), eventObject(e), fieldPath ?? '', eventSource(e), String(e.message ?? e.note ?? ''), since(first, now), String(e.count ?? 1), o.metadata.name];
+      const last = (e.lastTimestamp ?? e.deprecatedLastTimestamp ?? e.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
+      const first = (e.firstTimestamp ?? e.deprecatedFirstTimestamp ?? e.eventTime ?? o.metadata.creationTimestamp) as string | undefined;
+      const fieldPath = ((e.involvedObject ?? e.regarding ?? {}) as Obj).fieldPath as string | undefined;
+      return [since(last, now), String(e.type ?? ''), String(e.reason ?? ''), eventObject(e), fieldPath ?? '', eventSource(e), String(e.message ?? e.note ?? ''), since(first, now), String(e.count ?? e.deprecatedCount ?? 1), o.metadata.name];
     },
   },
   'apiextensions.k8s.io/CustomResourceDefinition': { columns: [col('Created At', 'date')], cells: (o) => [String(o.metadata.creationTimestamp ?? '')] },
@@ -324,9 +327,9 @@ export function toTable(r: ResourceType, version: string, objects: KubeObject[],
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {},
-    columnDefinitions: [column('Name', 'string', 0, 'name'), ...printer.columns.map(([name, type, priority = 0]) => column(name, type, priority))],
+    columnDefinitions: [...(printer.nameLast ? [] : [column('Name', 'string', 0, 'name')]), ...printer.columns.map(([name, type, priority = 0]) => column(name, type, priority))],
     rows: objects.map((o) => ({
-      cells: [o.metadata.name, ...printer.cells(o, now)],
+      cells: printer.nameLast ? printer.cells(o, now) : [o.metadata.name, ...printer.cells(o, now)],
       ...(include === 'None'
         ? {}
         : {
