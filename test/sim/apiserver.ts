@@ -1,7 +1,8 @@
 /**
- * A simulated Kubernetes API server for integration tests: plain HTTP on 127.0.0.1, enough of the
- * API (discovery, CRUD, list/watch, patch incl. server-side apply, status/scale subresources, exec,
- * logs) for the real @kubernetes/client-node and for the fake kubectl/istioctl/kind executables.
+ * A simulated Kubernetes API server for integration tests: HTTPS (and plain HTTP for its own
+ * channel) on one 127.0.0.1 port, enough of the API (discovery, OpenAPI, CRUD, list/watch, tables,
+ * patch incl. strategic merge and server-side apply, validation, status/scale subresources, exec,
+ * logs, events) for the real kubectl and helm, @kubernetes/client-node and the fake executables.
  *
  * One sim serves several clusters: the root URL is the cluster "default"; `${url}/clusters/<name>`
  * is another (fake `kind create cluster` makes one per kind cluster). Controllers are opt-in:
