@@ -141,6 +141,7 @@ export class Sim extends EventEmitter {
   });
   /** One port for both: a connection opening with a TLS handshake record is HTTPS. */
   private readonly listener = createNetServer((socket) => this.accept(socket));
+  private readonly sockets = new Set<Socket>();
   private readonly exec = createExecUpgradeHandler({
     route: (pathname) => {
       const routed = this.route(pathname);
@@ -191,6 +192,9 @@ export class Sim extends EventEmitter {
   }
 
   private accept(socket: Socket): void {
+    // The HTTP servers never listen themselves, so their closeAllConnections does not see these.
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
@@ -347,8 +351,7 @@ export class Sim extends EventEmitter {
     for (const stop of [...this.namedControllers.values()]) stop();
     for (const w of this.watches) w.close();
     this.exec.closeAll();
-    this.server.closeAllConnections();
-    this.secureServer.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }
 

@@ -23,6 +23,15 @@ const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 const merge = (key: string, mapKeys: string[] = [key]): Directive => ({ strategy: 'merge', key, listType: 'map', mapKeys });
 const conditions = merge('type');
 
+const CONTAINER: Record<string, Directive> = {
+  ports: merge('containerPort', ['containerPort', 'protocol']),
+  env: merge('name'),
+  volumeMounts: merge('mountPath'),
+  volumeDevices: merge('devicePath'),
+  envFrom: { listType: 'atomic' },
+  resizePolicy: { listType: 'atomic' },
+};
+
 const DIRECTIVES: Record<string, Record<string, Directive>> = {
   [`${META}.ObjectMeta`]: {
     finalizers: { strategy: 'merge', listType: 'set' },
@@ -42,20 +51,8 @@ const DIRECTIVES: Record<string, Record<string, Directive>> = {
     tolerations: { listType: 'atomic' },
     readinessGates: { listType: 'atomic' },
   },
-  [`${CORE}.Container`]: {
-    ports: merge('containerPort', ['containerPort', 'protocol']),
-    env: merge('name'),
-    volumeMounts: merge('mountPath'),
-    volumeDevices: merge('devicePath'),
-    envFrom: { listType: 'atomic' },
-    resizePolicy: { listType: 'atomic' },
-  },
-  [`${CORE}.EphemeralContainer`]: {
-    ports: merge('containerPort', ['containerPort', 'protocol']),
-    env: merge('name'),
-    volumeMounts: merge('mountPath'),
-    volumeDevices: merge('devicePath'),
-  },
+  [`${CORE}.Container`]: CONTAINER,
+  [`${CORE}.EphemeralContainer`]: CONTAINER,
   [`${CORE}.PodStatus`]: { conditions, podIPs: merge('ip'), hostIPs: merge('ip') },
   [`${CORE}.ServiceSpec`]: { ports: merge('port', ['port', 'protocol']) },
   [`${CORE}.ServiceStatus`]: { conditions },
