@@ -32,6 +32,8 @@ export interface EventSpec {
   fieldPath?: string;
 }
 
+const recorded = new WeakMap<SimCluster, Map<string, string>>();
+
 /** Records an event about `about` (or counts a repeat of the same one). */
 export function recordEvent(cluster: SimCluster, about: KubeObject, e: EventSpec, source: EventSource): KubeObject | undefined {
   const namespace = about.metadata.namespace ?? 'default';
@@ -45,21 +47,22 @@ export function recordEvent(cluster: SimCluster, about: KubeObject, e: EventSpec
     resourceVersion: about.metadata.resourceVersion,
     ...(e.fieldPath ? { fieldPath: e.fieldPath } : {}),
   };
-  const same = cluster
-    .list('v1', 'Event', namespace)
-    .find((ev) => {
-      const o = ev as Obj;
-      const ref = o.involvedObject as Obj | undefined;
-      return ref?.uid === about.metadata.uid && ref?.fieldPath === e.fieldPath && o.reason === e.reason && o.message === e.message;
-    });
+  // The correlator's key: same object (and part), reason and message; looked up by name, not by listing.
+  const key = JSON.stringify([about.metadata.uid, e.fieldPath ?? '', e.reason, e.message]);
+  let names = recorded.get(cluster);
+  if (!names) recorded.set(cluster, (names = new Map()));
+  const earlier = names.get(key);
+  const same = earlier ? cluster.get('v1', 'Event', earlier, namespace) : undefined;
   if (same) {
     const count = Number((same as Obj).count ?? 1) + 1;
     return cluster.replace({ ...same, count, lastTimestamp: now } as KubeObject);
   }
+  const name = eventName(about.metadata.name);
+  names.set(key, name);
   return cluster.create({
     apiVersion: 'v1',
     kind: 'Event',
-    metadata: { name: eventName(about.metadata.name), namespace },
+    metadata: { name, namespace },
     involvedObject,
     reason: e.reason,
     message: e.message,

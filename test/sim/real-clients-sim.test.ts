@@ -111,6 +111,12 @@ describe('the real kubectl and helm against the sim', () => {
     const unknown = await kubectl('apply -f -', DEPLOY().replace('image: nginx:1.27', 'image: nginx:1.27\n        imagePullPolicyy: Always'));
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('strict decoding error: unknown field "spec.template.spec.containers[0].imagePullPolicyy"');
+    // --validate=warn: the server drops the field and says so in a Warning header.
+    const warned = await kubectl('create --dry-run=server --validate=warn -o json -f -', DEPLOY({ sidecar: false }).replace('name: web,', 'name: warned,').replace('image: nginx:1.27', 'image: nginx:1.27\n        imagePullPolicyy: Always'));
+    expect(warned.err).toBe('Warning: unknown field "spec.template.spec.containers[0].imagePullPolicyy"\n');
+    expect(JSON.parse(warned.out)).toMatchObject({ metadata: { name: 'warned' }, spec: { template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1.27' }] } } } });
+    expect(warned.out).not.toContain('imagePullPolicyy');
+    expect(sim.store.get('apps/v1', 'Deployment', 'warned')).toBeUndefined();
     const type = await kubectl('create -f -', DEPLOY().replace('name: web,', 'name: typed,').replace('replicas: 2', 'replicas: two'));
     expect(type.err).toContain('cannot unmarshal string into Go struct field spec.replicas of type int32');
     const missing = await kubectl('create -f -', DEPLOY().replace('name: web,', 'name: noselector,').replace(/ {2}selector: .*\n/, ''));
