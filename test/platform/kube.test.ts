@@ -287,7 +287,7 @@ describe('KubeClient against the sim', () => {
         group: 'example.com',
         scope: 'Namespaced',
         names: { kind: 'Widget', plural: 'widgets', singular: 'widget' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
       },
     });
     await kube.apply(widget);
@@ -304,6 +304,6 @@ describe('KubeClient against the sim', () => {
     await down.writeKubeconfig(path, 'kind-down');
     await down.stop();
     const unreachable = createKubeClientFactory()(path, 'kind-down');
-    await expect(unreachable.list({ apiVersion: 'v1', kind: 'Namespace' })).rejects.toThrow(/cannot reach the API server at http:\/\/127\.0\.0\.1:\d+/);
+    await expect(unreachable.list({ apiVersion: 'v1', kind: 'Namespace' })).rejects.toThrow(/cannot reach the API server at https:\/\/127\.0\.0\.1:\d+/);
   });
 });

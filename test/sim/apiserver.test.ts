@@ -346,3 +346,47 @@ describe('sim control', () => {
     expect(await log.text()).toBe('log of two/a\n');
   });
 });
+
+describe('HTTPS', () => {
+  /** A GET over HTTPS with the sim's CA, and optionally a client certificate or token. */
+  async function secureGet(path: string, auth: { cert?: string; key?: string; token?: string } = {}): Promise<number> {
+    const { request } = await import('node:https');
+    return new Promise((done, fail) => {
+      const req = request(`${sim.secureUrl}${path}`, { ca: sim.credentials().caPem, ...(auth.cert ? { cert: auth.cert, key: auth.key } : {}), headers: auth.token ? { authorization: `Bearer ${auth.token}` } : {} }, (res) => {
+        res.resume();
+        res.on('end', () => done(res.statusCode ?? 0));
+      });
+      req.on('error', fail);
+      req.end();
+    });
+  }
+
+  it('accepts the admin client certificate and the sim token, refuses other tokens and certificates of a CA the cluster does not trust', async () => {
+    const { issueCertificate } = await import('./behaviour/x509.js');
+    const admin = sim.credentials();
+    expect(await secureGet('/api/v1/namespaces', { cert: admin.certPem, key: admin.keyPem })).toBe(200);
+    expect(await secureGet('/api/v1/namespaces', { token: 'kindlab-sim-token' })).toBe(200);
+    expect(await secureGet('/api/v1/namespaces', { token: 'guessed' })).toBe(401);
+    expect(await secureGet('/api/v1/namespaces')).toBe(401);
+    const notBefore = new Date(Date.now() - 60_000);
+    const notAfter = new Date(Date.now() + 3600_000);
+    const otherCa = issueCertificate({ subject: { CN: 'kubernetes' }, ca: true, notBefore, notAfter });
+    const stranger = issueCertificate({ subject: { CN: 'kubernetes-admin', O: ['kubeadm:cluster-admins'] }, usages: ['client'], issuer: otherCa, notBefore, notAfter });
+    expect(await secureGet('/api/v1/namespaces', { cert: stranger.certPem, key: stranger.keyPem })).toBe(401);
+    sim.store.trustedClientCas.add(otherCa.certPem);
+    expect(await secureGet('/api/v1/namespaces', { cert: stranger.certPem, key: stranger.keyPem })).toBe(200);
+  });
+
+  it('serves OpenAPI v3 per group version with hashed URLs, and refuses v2 as protobuf', async () => {
+    const discovery = (await api('GET', '/openapi/v3')).body as { paths: Record<string, { serverRelativeURL: string }> };
+    const apps = discovery.paths['apis/apps/v1']!.serverRelativeURL;
+    expect(apps).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]+$/);
+    const doc = (await api('GET', apps)).body as { paths: Record<string, { patch?: { parameters: Array<{ name: string }> } }>; components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>> }> } };
+    expect(doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']!.patch!.parameters.map((p) => p.name)).toContain('fieldValidation');
+    expect(doc.components.schemas['io.k8s.api.core.v1.PodSpec']!.properties!.containers).toMatchObject({ 'x-kubernetes-patch-merge-key': 'name', 'x-kubernetes-patch-strategy': 'merge' });
+    const stale = await fetch(`${sim.url}/openapi/v3/apis/apps/v1?hash=OLD`, { headers: { authorization: 'Bearer t' }, redirect: 'manual' });
+    expect([stale.status, stale.headers.get('location')]).toEqual([301, apps]);
+    const v2 = await fetch(`${sim.url}/openapi/v2`, { headers: { authorization: 'Bearer t', accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' } });
+    expect(v2.status).toBe(406);
+  });
+});

@@ -1,7 +1,8 @@
 /**
- * A simulated Kubernetes API server for integration tests: plain HTTP on 127.0.0.1, enough of the
- * API (discovery, CRUD, list/watch, patch incl. server-side apply, status/scale subresources, exec,
- * logs) for the real @kubernetes/client-node and for the fake kubectl/istioctl/kind executables.
+ * A simulated Kubernetes API server for integration tests: HTTPS (and plain HTTP for its own
+ * channel) on one 127.0.0.1 port, enough of the API (discovery, OpenAPI, CRUD, list/watch, tables,
+ * patch incl. strategic merge and server-side apply, validation, status/scale subresources, exec,
+ * logs, events) for the real kubectl and helm, @kubernetes/client-node and the fake executables.
  *
  * One sim serves several clusters: the root URL is the cluster "default"; `${url}/clusters/<name>`
  * is another (fake `kind create cluster` makes one per kind cluster). Controllers are opt-in:
@@ -18,13 +19,16 @@
 import { EventEmitter } from 'node:events';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createSecureServer } from 'node:https';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { bootstrapCluster, bootstrapKindCluster } from './bootstrap.js';
 import { SimCluster } from './cluster.js';
 import { endpointSlicesController } from './controllers/endpoint-slices.js';
+import { eventsController } from './controllers/events.js';
 import type { Controller } from './controllers/framework.js';
 import { jobsController } from './controllers/jobs.js';
 import { loadBalancersController, type LoadBalancerOptions } from './controllers/load-balancers.js';
@@ -36,9 +40,12 @@ import { createExecUpgradeHandler } from './exec-streams.js';
 import { defaultExecHandler, resolveContainer, runExec, type ExecHandler, type ExecRequest } from './exec.js';
 import { addNodes, internalIp, type SimNodeSpec } from './nodes.js';
 import type { PodFateFn } from './pods.js';
+import { serveOpenApi } from './openapi/serve.js';
 import { createPortForwardUpgradeHandler, refusePortForward, type PortForwardHandler } from './portforward.js';
+import { decodeProtobufObject } from './protobuf.js';
 import { handleRest, parseBody, parseResourcePath } from './rest.js';
 import { badRequest, pageNotFound, SimHttpError, unauthorized } from './status.js';
+import { clientCertificateUser, SimPki, type SimCredentials, type SimUser } from './tls.js';
 import { queryFlag } from './watch-options.js';
 import { serveWatch, type OpenWatch } from './watch.js';
 
@@ -47,6 +54,7 @@ export type { PortForwardHandler, PortForwardRequest, PortForwardTarget } from '
 export type { SimNodeSpec } from './nodes.js';
 export type { PodFate, PodFateFn } from './pods.js';
 export type { SimCluster } from './cluster.js';
+export type { SimCredentials, SimUser } from './tls.js';
 
 export interface RecordedRequest {
   /** Sim cluster the request went to. */
@@ -82,12 +90,16 @@ export interface SimControllers {
   jobs(opts?: { delayMs?: number }): () => void;
   /** Pods in istio-injection=enabled namespaces get an istio-proxy container. */
   sidecarInjection(opts?: SidecarInjectionOptions): () => void;
+  /** Events from the scheduler, kubelet and workload controllers, for what the others did. */
+  events(): () => void;
   /** All of the above; returns one function that stops them all. */
   all(opts?: { delayMs?: number; podFate?: PodFateFn }): () => void;
 }
 
 const DEFAULT_CLUSTER = 'default';
-const TOKEN = 'kindlab-sim-token';
+/** The bearer token the sim accepts over HTTPS (besides client certificates and sim.addToken ones). */
+export const SIM_TOKEN = 'kindlab-sim-token';
+const TLS_HANDSHAKE = 0x16;
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -102,8 +114,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 export class Sim extends EventEmitter {
-  /** Base URL of the default cluster (http://127.0.0.1:<port>). */
+  /**
+   * Base URL of the default cluster over plain HTTP (http://127.0.0.1:<port>): the sim's own channel
+   * for in-process tests and the fakes' /_sim calls, where any bearer token is accepted.
+   */
   url = '';
+  /** The same port over HTTPS (https://127.0.0.1:<port>), as kubeconfigs name it: what real clients use. */
+  secureUrl = '';
+  /** The sim's CA, serving certificate and admin client certificate. */
+  readonly pki = new SimPki();
   /** Decides what exec (WebSocket, /_sim/exec, fake docker exec) prints and returns. */
   onExec: ExecHandler = defaultExecHandler;
   /** Decides what listens on a pod's port for pods/<name>/portforward (default: nothing, connection refused). */
@@ -121,7 +140,18 @@ export class Sim extends EventEmitter {
   private readonly namedControllers = new Map<string, () => void>();
   private readonly watches = new Set<OpenWatch>();
   private rv = 1;
+  private readonly tokens = new Map<string, SimUser>([[SIM_TOKEN, { name: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] }]]);
   private readonly server = createServer((req, res) => void this.handle(req, res));
+  /** HTTPS on the same port: requests and upgrades go to the plain server's handlers. */
+  private readonly secureServer = createSecureServer({
+    cert: this.pki.serving.certPem + this.pki.ca.certPem,
+    key: this.pki.serving.keyPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
+  /** One port for both: a connection opening with a TLS handshake record is HTTPS. */
+  private readonly listener = createNetServer((socket) => this.accept(socket));
+  private readonly sockets = new Set<Socket>();
   private readonly upgrades = {
     route: (pathname: string) => {
       const routed = this.route(pathname);
@@ -142,6 +172,8 @@ export class Sim extends EventEmitter {
       const rest = this.route(new URL(req.url ?? '/', 'http://sim').pathname)?.rest ?? '';
       (this.portForward.matches(rest) ? this.portForward.onUpgrade : this.exec.onUpgrade)(req, socket, head);
     });
+    this.secureServer.on('request', (req, res) => this.server.emit('request', req, res));
+    this.secureServer.on('upgrade', (req, socket, head) => this.server.emit('upgrade', req, socket, head));
     const enable = (name: string, controller: Controller) => this.enable(controller, name);
     this.controllers = {
       rollouts: (o) => enable('rollouts', rolloutsController(o)),
@@ -150,6 +182,7 @@ export class Sim extends EventEmitter {
       pods: (o) => enable('pods', podsController(o)),
       jobs: (o) => enable('jobs', jobsController(o)),
       sidecarInjection: (o) => enable('sidecarInjection', sidecarInjectionController(o)),
+      events: () => enable('events', eventsController()),
       all: (o = {}) => {
         const delay = o.delayMs === undefined ? {} : { delayMs: o.delayMs };
         const fate = o.podFate ? { podFate: o.podFate } : {};
@@ -160,6 +193,7 @@ export class Sim extends EventEmitter {
           this.controllers.jobs(delay),
           this.controllers.loadBalancers(delay),
           this.controllers.endpointSlices(delay),
+          this.controllers.events(),
         ];
         return () => stops.forEach((s) => s());
       },
@@ -167,8 +201,33 @@ export class Sim extends EventEmitter {
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.listener.listen(0, '127.0.0.1', resolve));
+    const { port } = this.listener.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    this.secureUrl = `https://127.0.0.1:${port}`;
+  }
+
+  private accept(socket: Socket): void {
+    // The HTTP servers never listen themselves, so their closeAllConnections does not see these.
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.once('data', (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === TLS_HANDSHAKE ? this.secureServer : this.server).emit('connection', socket);
+      process.nextTick(() => socket.resume());
+    });
+    socket.on('error', () => socket.destroy());
+  }
+
+  /** Admin credentials for HTTPS: the CA, and the client certificate kind puts in its kubeconfig. */
+  credentials(): SimCredentials {
+    return this.pki.credentials();
+  }
+
+  /** Accepts another bearer token over HTTPS, as the user given. */
+  addToken(token: string, user: SimUser): void {
+    this.tokens.set(token, user);
   }
 
   // ---------------------------------------------------------------- clusters
@@ -196,6 +255,11 @@ export class Sim extends EventEmitter {
   /** API base URL of a cluster. */
   urlFor(name = DEFAULT_CLUSTER): string {
     return name === DEFAULT_CLUSTER ? this.url : `${this.url}/clusters/${encodeURIComponent(name)}`;
+  }
+
+  /** HTTPS API base URL of a cluster, as its kubeconfig names it. */
+  secureUrlFor(name = DEFAULT_CLUSTER): string {
+    return name === DEFAULT_CLUSTER ? this.secureUrl : `${this.secureUrl}/clusters/${encodeURIComponent(name)}`;
   }
 
   /**
@@ -260,9 +324,9 @@ export class Sim extends EventEmitter {
   // ---------------------------------------------------------------- kubeconfig
 
   /**
-   * Writes (or merges into) a kubeconfig with a context for a sim cluster: plain http server
-   * (insecure-skip-tls-verify, which client-node requires for http) and a bearer token user. The
-   * new context becomes current.
+   * Writes (or merges into) a kubeconfig with a context for a sim cluster, as kind writes one: the
+   * https server, certificate-authority-data of the sim's CA and a user with the admin client
+   * certificate (client-certificate-data/client-key-data). The new context becomes current.
    */
   async writeKubeconfig(path: string, contextName: string, opts: { cluster?: string; namespace?: string } = {}): Promise<void> {
     let config: Record<string, unknown> = {};
@@ -275,9 +339,10 @@ export class Sim extends EventEmitter {
       const list = ((config[key] as Array<{ name: string }> | undefined) ?? []).filter((e) => e.name !== entry.name);
       config[key] = [...list, entry];
     };
-    // client-node refuses plain http unless TLS verification is (nominally) skipped.
-    upsert('clusters', { name: contextName, cluster: { server: this.urlFor(opts.cluster), 'insecure-skip-tls-verify': true } } as { name: string });
-    upsert('users', { name: contextName, user: { token: TOKEN } } as { name: string });
+    const b64 = (pem: string) => Buffer.from(pem, 'utf8').toString('base64');
+    const creds = this.credentials();
+    upsert('clusters', { name: contextName, cluster: { 'certificate-authority-data': b64(creds.caPem), server: this.secureUrlFor(opts.cluster) } } as { name: string });
+    upsert('users', { name: contextName, user: { 'client-certificate-data': b64(creds.certPem), 'client-key-data': b64(creds.keyPem) } } as { name: string });
     upsert('contexts', { name: contextName, context: { cluster: contextName, user: contextName, ...(opts.namespace ? { namespace: opts.namespace } : {}) } } as { name: string });
     config.apiVersion = 'v1';
     config.kind = 'Config';
@@ -303,8 +368,8 @@ export class Sim extends EventEmitter {
     for (const w of this.watches) w.close();
     this.exec.closeAll();
     this.portForward.closeAll();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }
 
   // ---------------------------------------------------------------- HTTP
@@ -318,9 +383,22 @@ export class Sim extends EventEmitter {
     return { cluster, rest, prefix: m ? `/clusters/${m[1]}` : '' };
   }
 
-  private authorized(req: IncomingMessage): boolean {
+  /**
+   * Who sent a request, or undefined (401). Over HTTPS: a client certificate issued by the sim's
+   * CA or a CA the cluster trusts (its kubeadm PKI), or a known bearer token. Over the plain-HTTP
+   * channel any bearer token will do, as before HTTPS existed.
+   */
+  private authenticate(req: IncomingMessage): SimUser | undefined {
     const auth = req.headers.authorization ?? '';
-    return /^Bearer \S+/.test(auth) || /^Basic \S+/.test(auth);
+    const token = /^Bearer (\S+)/.exec(auth)?.[1];
+    if (!(req.socket instanceof TLSSocket)) return token ? { name: 'sim', groups: ['system:authenticated'] } : undefined;
+    const cluster = this.route(new URL(req.url ?? '/', 'https://sim').pathname)?.cluster;
+    const trusted = [this.pki.ca.certPem, ...(cluster?.trustedClientCas ?? [])];
+    return clientCertificateUser(req.socket, trusted) ?? (token ? this.tokens.get(token) : undefined);
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    return this.authenticate(req) !== undefined;
   }
 
   private record(entry: RecordedRequest): void {
@@ -337,7 +415,9 @@ export class Sim extends EventEmitter {
       const { cluster, rest } = routed;
       const method = req.method ?? 'GET';
       const contentType = req.headers['content-type'] ?? '';
-      const body = raw.length ? parseBody(raw, contentType) : undefined;
+      // The sim answers in JSON; of protobuf bodies it reads the Secrets and ConfigMaps helm writes.
+      const protobuf = /protobuf/.test(contentType);
+      const body = !raw.length ? undefined : protobuf ? decodeProtobufObject(raw, contentType) : parseBody(raw, contentType);
       this.record({
         cluster: cluster.name,
         method,
@@ -352,6 +432,10 @@ export class Sim extends EventEmitter {
       if (['healthz', 'readyz', 'livez'].includes(rest)) {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end('ok');
+      }
+      if (rest === 'openapi/v2' || rest === 'openapi/v3' || rest.startsWith('openapi/v3/')) {
+        if (!this.authorized(req)) throw unauthorized();
+        return serveOpenApi(cluster, rest, url, routed.prefix, req, res);
       }
       if (rest !== 'api' && rest !== 'apis' && !rest.startsWith('api/') && !rest.startsWith('apis/')) throw pageNotFound();
       if (!this.authorized(req)) throw unauthorized();
@@ -377,7 +461,9 @@ export class Sim extends EventEmitter {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end(text);
       }
-      const out = handleRest(cluster, path, { method, query: url.searchParams, contentType, body });
+      const out = handleRest(cluster, path, { method, query: url.searchParams, contentType, body, ...(req.headers.accept ? { accept: req.headers.accept } : {}) });
+      // Warning headers as kube-apiserver writes them: code 299, agent "-", the text quoted.
+      if (out.warnings?.length) res.setHeader('Warning', out.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
       sendJson(res, out.status, out.body);
     } catch (err) {
       if (err instanceof SimHttpError) return sendJson(res, err.code, err.body);
@@ -411,11 +497,12 @@ export class Sim extends EventEmitter {
       return [200, await runExec(this.onExec, req)];
     }
     if (what === 'clusters' && method === 'GET') return [200, { clusters: this.clusterNames() }];
+    if (what === 'credentials' && method === 'GET') return [200, { ...this.credentials(), server: this.secureUrlFor(cluster.name) }];
     if (what === 'clusters' && method === 'POST') {
       const name = String(input.name ?? '');
       if (!name) throw badRequest('name is required');
       this.createCluster(name, { nodes: (input.nodes as SimNodeSpec[] | undefined) ?? [], kind: true });
-      return [201, { name, url: this.urlFor(name) }];
+      return [201, { name, url: this.urlFor(name), secureUrl: this.secureUrlFor(name) }];
     }
     if (what.startsWith('clusters/') && method === 'DELETE') {
       this.deleteCluster(decodeURIComponent(what.slice('clusters/'.length)));

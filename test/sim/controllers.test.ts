@@ -230,7 +230,7 @@ describe('kind clusters', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'lab', nodes: [{ name: 'lab-control-plane', role: 'control-plane' }, { name: 'lab-worker', role: 'worker', labels: { ingress: 'yes' }, kubeletVersion: 'v1.34.11' }] }),
     });
-    expect(await res.json()).toEqual({ name: 'lab', url: `${sim.url}/clusters/lab` });
+    expect(await res.json()).toEqual({ name: 'lab', url: `${sim.url}/clusters/lab`, secureUrl: `${sim.secureUrl}/clusters/lab` });
     const lab = sim.cluster('lab');
     expect(lab.kubernetesVersion).toBe('v1.34.11');
     const nodes = lab.list('v1', 'Node');

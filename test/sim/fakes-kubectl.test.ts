@@ -82,7 +82,7 @@ spec:
     const minified = parse((await sh(`kubectl --kubeconfig ${join(h.dir, 'kc')} config view --raw --minify --flatten --context kind-k`)).stdout) as {
       clusters: Array<{ cluster: { server: string } }>;
     };
-    expect(minified.clusters[0]!.cluster.server).toBe(`${h.sim.url}/clusters/k`);
+    expect(minified.clusters[0]!.cluster.server).toBe(`${h.sim.secureUrl}/clusters/k`);
     expect((await sh(`kubectl ${KC()} get --raw /readyz --request-timeout 10s`)).stdout).toBe('ok\n');
   });
 

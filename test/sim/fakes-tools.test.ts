@@ -48,7 +48,7 @@ describe('fake istioctl, docker, helm and cloud-provider-kind', () => {
     expect((await sh(`istioctl x precheck ${KC()}`)).stdout).toContain('✔ No issues found when checking the cluster.');
     const secret = parse((await sh(`istioctl create-remote-secret ${KC()} --name mesh`)).stdout) as { kind: string; metadata: { labels: Record<string, string> }; stringData: Record<string, string> };
     expect(secret).toMatchObject({ kind: 'Secret', metadata: { labels: { 'istio/multiCluster': 'true' } } });
-    expect(secret.stringData.mesh).toContain(`server: ${h.sim.url}/clusters/mesh`);
+    expect(secret.stringData.mesh).toContain(`server: ${h.sim.secureUrl}/clusters/mesh`);
     expect((await sh(`istioctl proxy-status ${KC()}`)).stdout.split('\n')[0]).toMatch(/^NAME\s+CLUSTER\s+CDS/);
 
     expect((await sh(`istioctl uninstall --purge --skip-confirmation ${KC()}`)).stdout).toBe('✔ Uninstall complete\n');

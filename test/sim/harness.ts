@@ -42,8 +42,9 @@
  *                   returns its path, for tests that talk to a cluster without going through kind.
  * - `h.cleanup()`   stops the sim and deletes the temp directory.
  *
- * Kubeconfigs written by the fakes and by sim.writeKubeconfig are JSON (valid YAML): http servers
- * with insecure-skip-tls-verify (client-node requires it for http) and a bearer token user.
+ * Kubeconfigs written by the fakes and by sim.writeKubeconfig are what kind writes, as JSON (valid
+ * YAML): the https server, certificate-authority-data of the sim's CA and a user with the admin
+ * client certificate — the real kubectl and helm work with them as with a kind cluster.
  *
  * Run child processes asynchronously (the ProcessRunner, execFile, spawn): the sim answers the
  * fakes from this test process, so execFileSync/spawnSync would wait forever on a blocked loop.

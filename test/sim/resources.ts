@@ -4,6 +4,7 @@
  * registered per cluster (see ResourceRegistry.registerCrd).
  */
 import type { KubeObject } from '../../src/core/seams.js';
+import type { Schema } from './openapi/models.js';
 
 export type Subresource = 'status' | 'scale' | 'exec' | 'log';
 
@@ -18,6 +19,21 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames: string[];
   subresources: Subresource[];
+  /** Storage shared with another resource (events.k8s.io Events are core Events), as its resourceKey. */
+  storage?: string;
+  /** A CRD's openAPIV3Schema per version. */
+  crdSchemas?: Record<string, Schema>;
+  /** A CRD's additionalPrinterColumns per version. */
+  printerColumns?: Record<string, PrinterColumn[]>;
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  jsonPath: string;
+  format?: string;
+  description?: string;
+  priority?: number;
 }
 
 const NS = true;
@@ -51,6 +67,7 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   res('v1', 'ConfigMap', 'configmaps', NS, ['cm']),
   res('v1', 'Secret', 'secrets', NS),
   res('v1', 'Event', 'events', NS, ['ev']),
+  { ...res('events.k8s.io/v1', 'Event', 'events', NS, ['ev']), storage: '/events' },
   res('v1', 'ServiceAccount', 'serviceaccounts', NS, ['sa']),
   res('v1', 'Endpoints', 'endpoints', NS, ['ep']),
   res('v1', 'PersistentVolumeClaim', 'persistentvolumeclaims', NS, ['pvc'], ['status']),
@@ -101,6 +118,16 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   res('metallb.io/v1beta1', 'L2Advertisement', 'l2advertisements', NS),
 ];
 
+/**
+ * True for kinds a real cluster gets from CustomResourceDefinitions (Gateway API, Istio, MetalLB,
+ * any CRD applied) rather than from kube-apiserver itself: they have no strategic merge patch.
+ */
+export function servedByCrd(r: ResourceType): boolean {
+  if (r.crdSchemas) return true;
+  if (r.group === '' || !r.group.includes('.')) return false;
+  return !r.group.endsWith('.k8s.io') || r.group === 'gateway.networking.k8s.io';
+}
+
 /** "apps" + "v1" → "apps/v1"; core → "v1". */
 export function apiVersionOf(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
@@ -115,7 +142,12 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 /** Storage key of a resource: versions share one. */
 export function resourceKey(r: ResourceType): string {
-  return `${r.group}/${r.plural}`;
+  return r.storage ?? `${r.group}/${r.plural}`;
+}
+
+/** "Deployment.apps", "Service": how validation errors name a kind. */
+export function qualifiedKind(r: ResourceType): string {
+  return r.group ? `${r.kind}.${r.group}` : r.kind;
 }
 
 /** "deployments.apps", "pods": how the API server names a resource in messages. */
@@ -161,7 +193,14 @@ export class ResourceRegistry {
       group?: string;
       scope?: string;
       names?: { kind?: string; plural?: string; singular?: string; shortNames?: string[] };
-      versions?: Array<{ name: string; served?: boolean; storage?: boolean; subresources?: { status?: unknown; scale?: unknown } }>;
+      versions?: Array<{
+        name: string;
+        served?: boolean;
+        storage?: boolean;
+        subresources?: { status?: unknown; scale?: unknown };
+        schema?: { openAPIV3Schema?: Schema };
+        additionalPrinterColumns?: PrinterColumn[];
+      }>;
     };
     const group = spec.group;
     const plural = spec.names?.plural;
@@ -184,6 +223,10 @@ export class ResourceRegistry {
       shortNames: spec.names?.shortNames ?? [],
       subresources,
     };
+    const schemas = Object.fromEntries(served.filter((v) => v.schema?.openAPIV3Schema).map((v) => [v.name, v.schema!.openAPIV3Schema!]));
+    if (Object.keys(schemas).length) type.crdSchemas = schemas;
+    const columns = Object.fromEntries(served.filter((v) => v.additionalPrinterColumns?.length).map((v) => [v.name, v.additionalPrinterColumns!]));
+    if (Object.keys(columns).length) type.printerColumns = columns;
     this.custom.set(`${group}/${plural}`, type);
     return type;
   }

@@ -7,10 +7,13 @@
 import { parse as parseYaml } from 'yaml';
 import type { KubeObject } from '../../src/core/seams.js';
 import { PatchType, type SimCluster } from './cluster.js';
-import type { ResourceType } from './resources.js';
+import { kindSchema } from './openapi/documents.js';
+import { servedByCrd, splitApiVersion, type ResourceType } from './resources.js';
+import { validateObject, type FieldValidation } from './validation.js';
 import { jsonPatch, mergePatch, PatchError } from './patches.js';
 import { selectorToString } from './selectors.js';
 import { badRequest, methodNotAllowed, notFound, pageNotFound, SimHttpError, success } from './status.js';
+import { toTable, wantsTable } from './table.js';
 
 export interface ResourcePath {
   resource: ResourceType;
@@ -68,11 +71,27 @@ export interface RestRequest {
   query: URLSearchParams;
   contentType: string;
   body: unknown;
+  /** The Accept header: a Table request gets server-side printing. */
+  accept?: string;
 }
 
 export interface RestResponse {
   status: number;
   body: unknown;
+  /** Warning headers (299), e.g. unknown fields under fieldValidation=Warn. */
+  warnings?: string[];
+}
+
+/** The validation a write through the API gets, by its fieldValidation parameter (default Warn). */
+function admission(r: ResourceType, q: URLSearchParams, warnings: string[]): (obj: KubeObject) => KubeObject {
+  const given = q.get('fieldValidation');
+  const mode: FieldValidation = given === 'Strict' || given === 'Ignore' ? given : 'Warn';
+  return (obj) => {
+    const version = typeof obj.apiVersion === 'string' && obj.apiVersion ? splitApiVersion(obj.apiVersion).version : r.versions[0]!;
+    const admitted = validateObject(obj, r, version, kindSchema(r, version), mode, servedByCrd(r));
+    warnings.push(...admitted.warnings.filter((w) => !warnings.includes(w)));
+    return admitted.object;
+  };
 }
 
 function listBody(path: ResourcePath, cluster: SimCluster, items: KubeObject[]) {
@@ -135,17 +154,22 @@ export function handleRest(cluster: SimCluster, path: ResourcePath, req: RestReq
 
   if (subresource && !r.subresources.includes(subresource as never)) throw pageNotFound();
   if (subresource === 'scale' && name) return handleScale(cluster, path, req, name);
+  const warnings: string[] = [];
+  const admit = admission(r, q, warnings);
+  const withWarnings = (res: RestResponse): RestResponse => (warnings.length ? { ...res, warnings } : res);
 
   if (!name) {
     switch (req.method) {
       case 'GET': {
         const opts = { ...optionalQuery(q, 'labelSelector'), ...optionalQuery(q, 'fieldSelector') };
-        return { status: 200, body: listBody(path, cluster, cluster.listIn(r, version, namespace, opts)) };
+        const items = cluster.listIn(r, version, namespace, opts);
+        if (wantsTable(req.accept)) return { status: 200, body: toTable(r, version, items, { includeObject: q.get('includeObject'), resourceVersion: cluster.currentResourceVersion() }) };
+        return { status: 200, body: listBody(path, cluster, items) };
       }
       case 'POST': {
         const dryRun = q.get('dryRun') === 'All';
-        if (dryRun) return { status: 201, body: req.body };
-        return { status: 201, body: cluster.createIn(r, req.body as KubeObject, namespace) };
+        if (dryRun) return withWarnings({ status: 201, body: admit(req.body as KubeObject) });
+        return withWarnings({ status: 201, body: cluster.createIn(r, req.body as KubeObject, namespace, { admit }) });
       }
       case 'DELETE': {
         const opts = { ...optionalQuery(q, 'labelSelector'), ...optionalQuery(q, 'fieldSelector') };
@@ -163,16 +187,17 @@ export function handleRest(cluster: SimCluster, path: ResourcePath, req: RestReq
     case 'GET': {
       const obj = cluster.objects.get(r, namespace, name);
       if (!obj) throw notFound(r, name);
+      if (wantsTable(req.accept)) return { status: 200, body: toTable(r, version, [versioned(obj)], { includeObject: q.get('includeObject') }) };
       return { status: 200, body: versioned(obj) };
     }
     case 'PUT':
-      return { status: 200, body: cluster.updateIn(r, req.body as KubeObject, { namespace, name, ...statusSub }) };
+      return withWarnings({ status: 200, body: cluster.updateIn(r, req.body as KubeObject, { namespace, name, ...statusSub, admit }) });
     case 'PATCH': {
       const manager = q.get('fieldManager') ?? undefined;
       const force = q.get('force') === 'true';
       const existed = cluster.objects.get(r, namespace, name) !== undefined;
-      const obj = cluster.patchIn(r, namespace, name, req.contentType, req.body, { ...statusSub, ...(manager ? { manager } : {}), force });
-      return { status: existed ? 200 : 201, body: obj };
+      const obj = cluster.patchIn(r, namespace, name, req.contentType, req.body, { ...statusSub, ...(manager ? { manager } : {}), force, admit });
+      return withWarnings({ status: existed ? 200 : 201, body: obj });
     }
     case 'DELETE': {
       if (subresource) throw methodNotAllowed();

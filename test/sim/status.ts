@@ -2,7 +2,7 @@
  * Kubernetes `Status` responses. The sim answers failures the way a real API server does (same
  * code, reason and message shape), so client libraries produce the errors users would see.
  */
-import { qualifiedName, type ResourceType } from './resources.js';
+import { qualifiedKind, qualifiedName, type ResourceType } from './resources.js';
 
 export interface StatusBody {
   kind: 'Status';
@@ -51,7 +51,7 @@ export const conflict = (r: ResourceType, name: string, why: string) =>
   new SimHttpError(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedName(r)} "${name}": ${why}`, detailsOf(r, name));
 
 export const invalid = (r: ResourceType, name: string, field: string, why: string) =>
-  new SimHttpError(422, 'Invalid', `${r.kind} "${name}" is invalid: ${field}: ${why}`, {
+  new SimHttpError(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${field}: ${why}`, {
     ...detailsOf(r, name),
     kind: r.kind,
     causes: [{ reason: 'FieldValueInvalid', message: why, field }],

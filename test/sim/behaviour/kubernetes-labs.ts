@@ -59,7 +59,10 @@ export function simulateKubernetesLabs(h: Pick<SimHarness, 'sim' | 'dir' | 'env'
   const podRoutes = opts.podRoutes ?? true;
   const net = createNetwork(sim, containers, { podRoutes, random: seededRandom(opts.seed ?? 42) });
   const fs = createNodeFs(join(h.dir, 'nodes'));
-  const pki = new ClusterPki(fs);
+  // admin.conf's client certificate (which the fake kind copies into kubeconfigs) must open the API.
+  const pki = new ClusterPki(fs, Date.now, (cluster, caPem) => {
+    if (sim.hasCluster(cluster)) sim.cluster(cluster).trustedClientCas.add(caPem);
+  });
   const kubelets = new Kubelets(sim, fs);
   const kubeadm = new Kubeadm(sim, pki);
 

@@ -116,6 +116,8 @@ export class ClusterPki {
   constructor(
     private readonly fs: NodeFs,
     private readonly now: () => number = Date.now,
+    /** Told about each cluster's new CA, so the API server can trust the client certificates it signs. */
+    private readonly onCa: (cluster: string, caPem: string) => void = () => undefined,
   ) {}
 
   /** The cluster's CAs, created (as kubeadm init did) on first use. */
@@ -126,6 +128,7 @@ export class ClusterPki {
       const ca = (cn: string) => issueCertificate({ subject: { CN: cn }, ca: true, notBefore: new Date(createdAt), notAfter: new Date(createdAt + CA_MS) });
       c = { createdAt, cas: { ca: ca('kubernetes'), 'etcd-ca': ca('etcd-ca'), 'front-proxy-ca': ca('front-proxy-ca') } };
       this.clusters.set(cluster, c);
+      this.onCa(cluster, c.cas.ca.certPem);
     }
     return c;
   }

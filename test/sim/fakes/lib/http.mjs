@@ -1,14 +1,14 @@
 /**
- * A minimal HTTP/1.1 client over node:net for the fakes' requests to the sim (plain http on
- * loopback, one request per connection). fetch() (undici) and node:http each add ~60 ms to a fake's
+ * A minimal HTTP/1.1 client over node:net / node:tls for the fakes' requests to the sim (loopback,
+ * one request per connection). fetch() (undici) and node:http each add ~60 ms to a fake's
  * start-up, more than all the rest of what a fake does; and every call of a fake is a new process,
  * so in a simulated lab run (hundreds of `docker exec` and `kubectl` calls) that was most of the
- * time. Falls back to fetch for anything but http: URLs.
+ * time. https: URLs take `tls` ({ca, cert, key, insecure}) from the kubeconfig, as kubectl does.
  *
  *   const { status, ok, text } = await httpRequest('http://127.0.0.1:8080/x', { method: 'POST', headers, body });
  */
 import { Buffer } from 'node:buffer';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 
 function decodeChunked(buf) {
   const parts = [];
@@ -40,12 +40,24 @@ function parseResponse(raw) {
   return { status, ok: status >= 200 && status <= 299, headers, text: body.toString('utf8') };
 }
 
-export async function httpRequest(target, { method = 'GET', headers = {}, body } = {}) {
+async function open(url, tls) {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (url.protocol === 'http:') return { socket: connect({ host, port: Number(url.port || 80) }), event: 'connect' };
+  const { connect: tlsConnect } = await import('node:tls');
+  const socket = tlsConnect({
+    host,
+    port: Number(url.port || 443),
+    ...(isIP(host) ? {} : { servername: host }),
+    ...(tls?.ca ? { ca: tls.ca } : {}),
+    ...(tls?.cert ? { cert: tls.cert, key: tls.key } : {}),
+    rejectUnauthorized: !tls?.insecure,
+  });
+  return { socket, event: 'secureConnect' };
+}
+
+export async function httpRequest(target, { method = 'GET', headers = {}, body, tls } = {}) {
   const url = new URL(target);
-  if (url.protocol !== 'http:') {
-    const res = await globalThis.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-    return { status: res.status, ok: res.ok, headers: Object.fromEntries(res.headers), text: await res.text() };
-  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported URL ${target}`), { code: 'EPROTO' });
   const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
   const head = [
     `${method} ${url.pathname}${url.search} HTTP/1.1`,
@@ -56,10 +68,10 @@ export async function httpRequest(target, { method = 'GET', headers = {}, body }
     '',
     '',
   ].join('\r\n');
+  const { socket, event } = await open(url, tls);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) });
     const chunks = [];
-    socket.on('connect', () => {
+    socket.on(event, () => {
       socket.write(head);
       if (payload) socket.write(payload);
     });

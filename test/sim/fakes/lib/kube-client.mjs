@@ -62,6 +62,7 @@ export class Kube {
   constructor(access) {
     this.server = access.server;
     this.token = access.token;
+    this.tls = access.tls;
     this.namespace = access.namespace ?? 'default';
     const cached = readCache(this.server);
     this.resources = cached?.resources;
@@ -89,8 +90,9 @@ export class Kube {
     try {
       res = await httpRequest(url.href, {
         method,
+        tls: this.tls,
         headers: {
-          authorization: `Bearer ${this.token}`,
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
           accept: 'application/json',
           ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
         },

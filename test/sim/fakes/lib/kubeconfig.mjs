@@ -3,6 +3,7 @@
  * first one wins), else ~/.kube/config; --context, else current-context. And writing a context the
  * way kind does (merge into the file, make it current), or removing one.
  */
+import { Buffer } from 'node:buffer';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
@@ -44,9 +45,25 @@ export function loadMerged(files) {
   return merged;
 }
 
+const fromData = (data) => (data ? Buffer.from(String(data), 'base64').toString('utf8') : undefined);
+const fromFile = (file) => (file ? readFileSync(file, 'utf8') : undefined);
+
 /**
- * Where a kubectl-like tool talks to: { context, server, token, namespace }. Exits like kubectl
- * when the configuration is missing or the context unknown.
+ * TLS material of a cluster and user entry as kubectl reads it: *-data fields (base64) or file
+ * paths; insecure-skip-tls-verify.
+ */
+function tlsOf(cluster, user) {
+  return {
+    ca: fromData(cluster['certificate-authority-data']) ?? fromFile(cluster['certificate-authority']),
+    cert: fromData(user['client-certificate-data']) ?? fromFile(user['client-certificate']),
+    key: fromData(user['client-key-data']) ?? fromFile(user['client-key']),
+    insecure: cluster['insecure-skip-tls-verify'] === true,
+  };
+}
+
+/**
+ * Where a kubectl-like tool talks to: { context, server, token, tls, namespace }. Exits like
+ * kubectl when the configuration is missing or the context unknown.
  */
 export function resolveAccess(flags, kubeconfigFlags = ['--kubeconfig']) {
   const files = kubeconfigFiles(flags.get(...kubeconfigFlags));
@@ -59,19 +76,28 @@ export function resolveAccess(flags, kubeconfigFlags = ['--kubeconfig']) {
   if (!cluster?.server) die(`error: cluster "${ctx.context?.cluster}" has no server in ${files.join(', ')}`, 1);
   const user = config.users.find((u) => u.name === ctx.context?.user)?.user ?? {};
   const namespace = flags.get('-n', '--namespace') || ctx.context?.namespace || 'default';
-  return { context: name, server: String(cluster.server).replace(/\/+$/, ''), token: user.token ?? SIM_TOKEN, namespace, files, config };
+  const tls = tlsOf(cluster, user);
+  // A user without a client certificate or token still gets the sim's token over plain http.
+  const token = user.token ?? (tls.cert ? undefined : SIM_TOKEN);
+  return { context: name, server: String(cluster.server).replace(/\/+$/, ''), token, tls, namespace, files, config };
 }
 
-/** A kubeconfig holding one context, as `kind get kubeconfig` prints it. */
-export function singleContextConfig(name, server) {
+const b64 = (pem) => Buffer.from(pem, 'utf8').toString('base64');
+
+/**
+ * A kubeconfig holding one context, as `kind get kubeconfig` prints it: https server, the CA, and
+ * the admin client certificate (creds: {caPem, certPem, keyPem}, from the sim); `user` replaces the
+ * user entry (a token user, for istioctl's remote secrets).
+ */
+export function singleContextConfig(name, server, creds, user) {
   return {
     apiVersion: 'v1',
+    clusters: [{ cluster: { 'certificate-authority-data': b64(creds.caPem), server }, name }],
+    contexts: [{ context: { cluster: name, user: name }, name }],
+    'current-context': name,
     kind: 'Config',
     preferences: {},
-    clusters: [{ name, cluster: { server, 'insecure-skip-tls-verify': true } }],
-    users: [{ name, user: { token: SIM_TOKEN } }],
-    contexts: [{ name, context: { cluster: name, user: name } }],
-    'current-context': name,
+    users: [{ name, user: user ?? { 'client-certificate-data': b64(creds.certPem), 'client-key-data': b64(creds.keyPem) } }],
   };
 }
 
@@ -87,11 +113,11 @@ export function writeFileEnsuringDir(path, text) {
 
 /**
  * Merges a context (cluster, user, context of the same name) into a kubeconfig file and makes it
- * current. `user` adds fields to the user entry (a client certificate read from the node).
+ * current. `user` replaces the fields of the user entry (a client certificate read from the node).
  */
-export function mergeContext(path, name, server, user = {}) {
+export function mergeContext(path, name, server, creds, user = {}) {
   const config = readConfig(path) ?? { apiVersion: 'v1', kind: 'Config', preferences: {} };
-  const one = singleContextConfig(name, server);
+  const one = singleContextConfig(name, server, creds);
   one.users[0].user = { ...one.users[0].user, ...user };
   for (const key of ['clusters', 'users', 'contexts']) {
     config[key] = [...(config[key] ?? []).filter((e) => e.name !== name), ...one[key]];
