@@ -2,7 +2,7 @@
  * Check kinds are loaded on demand: `kindlab validate` or a step with only resource checks never
  * loads the statistics or certificate code.
  */
-import type { CheckKind } from './schema.js';
+import type { CheckKind } from '../model/check-schema.js';
 import type { CheckImplementation } from './types.js';
 
 type Loader = () => Promise<{ default: CheckImplementation<CheckKind> }>;

@@ -5,7 +5,7 @@
  */
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { toMessage } from '../core/errors.js';
-import type { CheckSpec } from './schema.js';
+import type { CheckSpec } from '../model/check-schema.js';
 import type { AttemptOutcome, CheckContext, CheckImplementation, CheckResult } from './types.js';
 import { loadImplementation } from './registry.js';
 import { interpolateDeep, interpolateString, makeLookup } from './interpolate.js';

@@ -1,6 +1,6 @@
 /** What a check receives and returns. The engine builds the context; checks never start processes directly. */
 import type { Clock, KubeClient, ProcessRunner } from '../core/seams.js';
-import type { CheckKind, CheckSpec } from './schema.js';
+import type { CheckKind, CheckSpec } from '../model/check-schema.js';
 
 /** A cluster of the running lab, as checks need to know it. */
 export interface LabCluster {

@@ -1,8 +1,8 @@
 /** Running one step's commands, checks and cleanup. Shared by the interactive and unattended flows. */
-import type { CheckSpec } from '../checks/schema.js';
+import type { CheckSpec } from '../model/check-schema.js';
 import { parseDuration } from '../core/duration.js';
 import type { CheckResult } from '../checks/types.js';
-import type { CodeBlock, Step } from '../lab/model.js';
+import type { CodeBlock, Step } from '../model/lab.js';
 import { checkContext, commandEnv, repoDirOf, type LabRuntime } from './runtime.js';
 
 export interface CommandRecord {

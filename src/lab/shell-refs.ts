@@ -4,7 +4,7 @@
  * A small shell word splitter, good for the plain commands labs contain; anything it cannot
  * follow (variables, globs, URLs) is skipped rather than guessed.
  */
-import type { CodeBlock } from './model.js';
+import type { CodeBlock } from '../model/lab.js';
 
 export interface FileRef {
   /** As written, after removing a leading $LAB_DIR/ or $REPO_DIR/. */

@@ -14,7 +14,7 @@ import type { ProcessRunner } from '../core/seams.js';
 import { IssueList, displayPath, sortIssues } from './issues.js';
 import { collectionRoot } from './locations.js';
 import { validateManifest } from './manifests.js';
-import type { CodeBlock, Lab } from './model.js';
+import type { CodeBlock, Lab } from '../model/lab.js';
 import { scanShell, type FileRef } from './shell-refs.js';
 import { shellcheckBlocks } from './shellcheck.js';
 import { closestNames } from './suggest.js';

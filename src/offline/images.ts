@@ -11,14 +11,14 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import { collectionRoot } from '../lab/locations.js';
 import { scanShell, simpleCommands } from '../lab/shell-refs.js';
 import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { normalizeImage } from './image-ref.js';
 import { platformImages, type ImagePlace } from './platform-images.js';
-import { ISTIO_ADDON_FILES } from '../platform/istio/addons.js';
+import { ISTIO_ADDON_FILES } from '../platform/addons/istio-addons.js';
 
 export interface ImageEntry {
   /** Normalized reference (registry/repository[:tag][@digest]). */

@@ -17,7 +17,7 @@
  *    ASSUMED: metallb-native.yaml of the pinned tag uses quay.io/metallb/{controller,speaker}:<tag>
  *    and metrics-server's components.yaml uses registry.k8s.io/metrics-server/metrics-server:<tag>.
  */
-import type { FrontMatter } from '../lab/frontmatter-schema.js';
+import type { FrontMatter } from '../model/frontmatter-schema.js';
 import { METRICS_SERVER_VERSION } from '../platform/addons/metrics-server.js';
 import { resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
 import { PINS } from '../platform/tools/pins.js';

@@ -4,7 +4,7 @@
  * cache, even when PATH has them, because the cache is what a bundle carries); images are pulled
  * into the local Docker engine for the engine's own platform.
  */
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import { TOOLS } from '../platform/tools/catalog.js';
 import { hostPlatform, platformDir, type HostPlatform } from '../platform/tools/host.js';
 import { toolDir } from '../platform/tools/install.js';

@@ -6,7 +6,7 @@
  * exact reference kind and cloud-provider-kind will use), and every cluster image in the running
  * local registry under the reference containerd will ask the mirror for.
  */
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { Finding } from '../platform/doctor/types.js';
 import { DEFAULT_SOURCES, TOOLS } from '../platform/tools/catalog.js';
 import { hostPlatform, type HostPlatform } from '../platform/tools/host.js';

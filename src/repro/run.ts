@@ -12,7 +12,7 @@ import { toMessage } from '../core/errors.js';
 import type { RunReport } from '../engine/report.js';
 import type { EngineDeps } from '../engine/runtime.js';
 import { runLab, type RunEvent } from '../engine/unattended.js';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { Platform, ProvisionedLab, ToolOverrides } from '../platform/types.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { labImages, labUsesIstio } from '../offline/images.js';

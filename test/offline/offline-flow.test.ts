@@ -16,7 +16,7 @@ import { list as tarList } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOptions } from '../../src/core/seams.js';
 import { findLab } from '../../src/lab/catalog.js';
-import type { Lab } from '../../src/lab/model.js';
+import type { Lab } from '../../src/model/lab.js';
 import { bundle } from '../../src/offline/bundle.js';
 import { savedName } from '../../src/offline/docker-cli.js';
 import { parseImage } from '../../src/offline/image-ref.js';

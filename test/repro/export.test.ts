@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findLab, listLabs } from '../../src/lab/catalog.js';
-import type { Lab } from '../../src/lab/model.js';
-import { captureJsonPath, renderExportScript, sh } from '../../src/repro/export-script.js';
+import type { Lab } from '../../src/model/lab.js';
+import { captureJsonPath, renderExportScript, sh } from '../../src/repro/export/script.js';
 import { PINS } from '../../src/platform/tools/pins.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';
 

@@ -4,7 +4,7 @@
  * some Podman setups). The lab file is not changed; only this run's copy of its front matter.
  */
 import { KindlabError } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import { resolveAddons } from './settings.js';
 
 export const LOAD_BALANCERS = ['cloud-provider-kind', 'metallb'] as const;

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { KindlabError } from '../../core/errors.js';
-import type { AddonSpec } from '../../lab/frontmatter-schema.js';
+import type { AddonSpec } from '../../model/frontmatter-schema.js';
 
 export const ADDON_ORDER = [
   'cloud-provider-kind',

@@ -3,7 +3,7 @@
  * decides how to print them; `start`/`run` refuse to continue on any `fail`.
  */
 import type { ProcessRunner } from '../../core/seams.js';
-import type { FrontMatter } from '../../lab/frontmatter-schema.js';
+import type { FrontMatter } from '../../model/frontmatter-schema.js';
 import type { DockerStatus } from '../docker.js';
 import type { Pins } from '../tools/versions.js';
 

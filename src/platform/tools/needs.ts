@@ -1,5 +1,5 @@
 /** Which tools a lab needs, from its addons: helm, Istio and cloud-provider-kind are fetched only for labs that use them. */
-import type { AddonSpec } from '../../lab/frontmatter-schema.js';
+import type { AddonSpec } from '../../model/frontmatter-schema.js';
 import type { ToolName } from './versions.js';
 
 const byAddon: Record<string, ToolName[]> = {

@@ -13,8 +13,8 @@ import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeClient, KubeObject } from '../../core/seams.js';
-import type { ClusterContext } from '../addons/context.js';
-import type { AddonSettings } from '../addons/settings.js';
+import type { ClusterContext } from './context.js';
+import type { AddonSettings } from './settings.js';
 import { kubectlArgs, mustRun, outputTail, type ClusterAccess } from '../kind/run.js';
 import { podProblems, waitFor, waitForWorkloads, type Workload } from '../kind/wait.js';
 

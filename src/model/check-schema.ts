@@ -8,7 +8,7 @@
  * `kindlab validate`).
  */
 import { z } from 'zod';
-import { duration } from '../lab/frontmatter-schema.js';
+import { duration } from './frontmatter-schema.js';
 
 // ---------------------------------------------------------------- shared pieces
 

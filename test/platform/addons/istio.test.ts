@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { KindlabError } from '../../../src/core/errors.js';
 import type { KubeObject } from '../../../src/core/seams.js';
 import type { ClusterContext } from '../../../src/platform/addons/context.js';
-import { enableInjection, installIstio, istioInstallArgs, profileWorkloads, uninstallIstio } from '../../../src/platform/istio/install.js';
+import { enableInjection, installIstio, istioInstallArgs, profileWorkloads, uninstallIstio } from '../../../src/platform/addons/istio.js';
 import { FakeClock, FakeCluster, FakeRunner, daemonSet, deployment, settle, type Call } from '../kind/fakes.js';
 
 const access = { kubeconfig: '/state/kubeconfig', context: 'kind-kindlab-mesh' };

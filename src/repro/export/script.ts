@@ -16,22 +16,22 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { stringify } from 'yaml';
-import type { CheckSpec } from '../checks/schema.js';
-import { resolveKind } from '../checks/well-known-kinds.js';
-import { stepIndexOf } from '../engine/unattended.js';
-import type { Lab } from '../lab/model.js';
-import { collectionRoot } from '../lab/locations.js';
-import { scanShell } from '../lab/shell-refs.js';
-import { gatewayApiUrl, GATEWAY_API_CORE_CRDS, INGRESS_NGINX_CONTROLLER, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_REPO, ingressNginxValues } from '../platform/addons/ingress.js';
-import { CPK_CONTAINER, cloudProviderKindRunArgs, metallbManifestUrl } from '../platform/addons/loadbalancer.js';
-import { metricsServerUrl } from '../platform/addons/metrics-server.js';
-import { addonClusters, DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings, type IstioSampleAddon, type ResolvedAddon } from '../platform/addons/settings.js';
-import { INJECTOR_WEBHOOK, ISTIO_NAMESPACE, istioInstallArgs, profileWorkloads } from '../platform/istio/install.js';
-import { LAB_LABEL, ownedContainerLabelArgs } from '../platform/kind/names.js';
-import { planLab } from '../platform/platform.js';
-import type { Pins } from '../platform/tools/versions.js';
-import { labUsesIstio } from '../offline/images.js';
-import { ISTIO_ADDON_FILES } from '../platform/istio/addons.js';
+import type { CheckSpec } from '../../model/check-schema.js';
+import { resolveKind } from '../../checks/well-known-kinds.js';
+import { stepIndexOf } from '../../engine/unattended.js';
+import type { Lab } from '../../model/lab.js';
+import { collectionRoot } from '../../lab/locations.js';
+import { scanShell } from '../../lab/shell-refs.js';
+import { gatewayApiUrl, GATEWAY_API_CORE_CRDS, INGRESS_NGINX_CONTROLLER, INGRESS_NGINX_NAMESPACE, INGRESS_NGINX_REPO, ingressNginxValues } from '../../platform/addons/ingress-nginx.js';
+import { CPK_CONTAINER, cloudProviderKindRunArgs, metallbManifestUrl } from '../../platform/addons/loadbalancer.js';
+import { metricsServerUrl } from '../../platform/addons/metrics-server.js';
+import { addonClusters, DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings, type IstioSampleAddon, type ResolvedAddon } from '../../platform/addons/settings.js';
+import { INJECTOR_WEBHOOK, ISTIO_NAMESPACE, istioInstallArgs, profileWorkloads } from '../../platform/addons/istio.js';
+import { LAB_LABEL, ownedContainerLabelArgs } from '../../platform/kind/names.js';
+import { planLab } from '../../platform/platform.js';
+import type { Pins } from '../../platform/tools/versions.js';
+import { labUsesIstio } from '../../offline/images.js';
+import { ISTIO_ADDON_FILES } from '../../platform/addons/istio-addons.js';
 
 export interface ExportOptions {
   pins: Pins;

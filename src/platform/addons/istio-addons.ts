@@ -11,11 +11,11 @@
 import { join } from 'node:path';
 import { KindlabError } from '../../core/errors.js';
 import type { RunResult } from '../../core/seams.js';
-import type { ClusterContext } from '../addons/context.js';
-import { DEFAULT_ISTIO_ADDONS, type AddonSettings, type IstioSampleAddon } from '../addons/settings.js';
+import type { ClusterContext } from './context.js';
+import { DEFAULT_ISTIO_ADDONS, type AddonSettings, type IstioSampleAddon } from './settings.js';
 import { kubectlArgs, phaseError } from '../kind/run.js';
 import { podProblems, waitForWorkloads, type Workload } from '../kind/wait.js';
-import { ISTIO_NAMESPACE } from './install.js';
+import { ISTIO_NAMESPACE } from './istio.js';
 
 const PHASE = 'Installing Istio addons';
 const CRD_RACE = /no matches for kind|ensure CRDs are installed first/i;
