@@ -42,15 +42,13 @@ export const clusterSchema = z
   })
   .refine((c) => !(c.workers !== undefined && c.nodes !== undefined), 'use either `workers` or `nodes`, not both');
 
-const addonName = z.enum([
-  'cloud-provider-kind',
-  'metallb',
-  'ingress-nginx',
-  'gateway-api',
-  'istio',
-  'istio-addons',
-  'metrics-server',
-]);
+/**
+ * The addons a lab can list. Each is implemented by one module in src/platform/addons (its
+ * settings, install, exported bash, images, tools), listed in src/platform/addons/registry.ts.
+ */
+export const ADDON_NAMES = ['cloud-provider-kind', 'metallb', 'ingress-nginx', 'gateway-api', 'istio', 'istio-addons', 'metrics-server'] as const;
+export type AddonName = (typeof ADDON_NAMES)[number];
+const addonName = z.enum(ADDON_NAMES);
 
 /** An addon is a name, or a one-key map from name to its settings. */
 export const addonSchema = z.union([
@@ -142,3 +140,8 @@ export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export type ClusterSpec = z.infer<typeof clusterSchema>;
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type AddonSpec = z.infer<typeof addonSchema>;
+
+/** The addon an item of `addons` names. */
+export function addonSpecName(spec: AddonSpec): AddonName {
+  return typeof spec === 'string' ? spec : (Object.keys(spec)[0] as AddonName);
+}

@@ -23,7 +23,8 @@ import { GiB } from '../../src/platform/doctor/types.js';
 import { resourcesProbe } from '../../src/platform/doctor/probes/resources.js';
 import { ownedContainerLabelArgs } from '../../src/platform/kind/names.js';
 import { teardown } from '../../src/platform/kind/teardown.js';
-import { planLab, validateLabPlatform } from '../../src/platform/platform.js';
+import { resolveAddons } from '../../src/platform/addons/settings.js';
+import { planLab } from '../../src/platform/platform.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';
 import { dockerInfoFixture, fakeContext } from '../platform/doctor/fakes.js';
 import { FakeRunner } from '../platform/kind/fakes.js';
@@ -147,7 +148,13 @@ describe.each(labs.map((lab) => [lab.id, lab] as const))('lab %s', (id, lab) => 
     const addonNames = fm.addons.map((a) => (typeof a === 'string' ? a : Object.keys(a)[0]));
     expect(addonNames).toContain('cloud-provider-kind');
     // The platform accepts the topology as `up` would (names, subnets, addons).
-    expect(() => validateLabPlatform(fm)).not.toThrow();
+    expect(() => {
+      planLab(fm, resolvePins({}).nodeImage, false);
+      resolveAddons(
+        fm.addons,
+        fm.clusters.map((c) => c.name ?? ''),
+      );
+    }).not.toThrow();
   });
 
   it('has an introduction and explicit, unique step ids', () => {
