@@ -42,6 +42,9 @@ export interface CheckContext {
 
 export type CheckStatus = 'pass' | 'fail' | 'error';
 
+/** Runs one check to its verdict (runCheck in run.ts; the engine takes it as a dependency). */
+export type CheckRunner = (check: CheckSpec, ctx: CheckContext) => Promise<CheckResult>;
+
 export interface CheckResult {
   kind: CheckKind;
   /** Human description, e.g. "deployment default/new-nginx rolled out (4/4 ready)". */
