@@ -29,10 +29,10 @@ const settings = z.strictObject({
   /** Extra chart values, merged last (for anything the fields above do not cover). */
   values: z.record(z.string(), z.unknown()).optional(),
 });
-export type IngressNginxSettings = z.infer<typeof settings>;
+type IngressNginxSettings = z.infer<typeof settings>;
 
-export const INGRESS_NGINX_REPO = 'https://kubernetes.github.io/ingress-nginx';
-export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
+const INGRESS_NGINX_REPO = 'https://kubernetes.github.io/ingress-nginx';
+const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
 /** Release name `ingress-nginx` makes the chart name its controller `ingress-nginx-controller`. */
 export const INGRESS_NGINX_CONTROLLER = 'ingress-nginx-controller';
 

@@ -18,9 +18,9 @@ import { podProblems, waitForWorkloads, type Workload } from '../kind/wait.js';
 import { ISTIO_NAMESPACE } from './istio.js';
 import { clustersSetting, type ClusterAddon } from './types.js';
 
-export const ISTIO_SAMPLE_ADDONS = ['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'loki'] as const;
-export type IstioSampleAddon = (typeof ISTIO_SAMPLE_ADDONS)[number];
-export const DEFAULT_ISTIO_ADDONS: IstioSampleAddon[] = ['prometheus', 'grafana', 'kiali', 'jaeger'];
+const ISTIO_SAMPLE_ADDONS = ['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'loki'] as const;
+type IstioSampleAddon = (typeof ISTIO_SAMPLE_ADDONS)[number];
+const DEFAULT_ISTIO_ADDONS: IstioSampleAddon[] = ['prometheus', 'grafana', 'kiali', 'jaeger'];
 
 const settings = z.strictObject({
   clusters: clustersSetting,
@@ -33,7 +33,7 @@ const CRD_RACE = /no matches for kind|ensure CRDs are installed first/i;
 const RETRY_PAUSE_MS = 5000;
 
 /** Where each addon's manifest sits in an Istio release (relative to ISTIO_HOME). */
-export const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
+const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
   prometheus: 'samples/addons/prometheus.yaml',
   grafana: 'samples/addons/grafana.yaml',
   kiali: 'samples/addons/kiali.yaml',

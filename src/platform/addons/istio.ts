@@ -20,7 +20,7 @@ import { podProblems, waitFor, waitForWorkloads, type Workload } from '../kind/w
 import { clustersSetting, type ClusterAddon, type PlatformImage } from './types.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';
-export const INJECTOR_WEBHOOK = 'istio-sidecar-injector';
+const INJECTOR_WEBHOOK = 'istio-sidecar-injector';
 const PHASE = 'Installing Istio';
 export const DEFAULT_ISTIO_TIMEOUT_MS = 10 * 60_000;
 
@@ -40,7 +40,7 @@ const settings = z.strictObject({
   /** Workloads to wait for instead of the profile's, as Kind/name in istio-system. */
   wait: z.array(z.string().regex(/^(Deployment|DaemonSet)\/[a-z0-9-]+$/, 'Deployment/<name> or DaemonSet/<name>')).optional(),
 });
-export type IstioSettings = z.infer<typeof settings>;
+type IstioSettings = z.infer<typeof settings>;
 type Profile = NonNullable<IstioSettings['profile']>;
 
 const deploy = (name: string): Workload => ({ kind: 'Deployment', namespace: ISTIO_NAMESPACE, name });
@@ -81,7 +81,7 @@ function parseWaitList(list: readonly string[]): Workload[] {
  * must get its CA bundle. With an operator file and no profile, all kindlab knows is that istiod
  * should run; a lab whose file installs something else lists what to wait for in `wait`.
  */
-export function istioReadiness(settings: IstioSettings, operatorFiles: number): { workloads: Workload[]; webhook: boolean } {
+function istioReadiness(settings: IstioSettings, operatorFiles: number): { workloads: Workload[]; webhook: boolean } {
   if (settings.wait) {
     const workloads = parseWaitList(settings.wait);
     return { workloads, webhook: workloads.some((w) => w.kind === 'Deployment' && w.name === 'istiod') };
@@ -174,7 +174,7 @@ export async function installIstio(ctx: ClusterContext, settings: IstioSettings)
 
 /** The ingress gateway of these profiles is a LoadBalancer Service. */
 const PROFILES_WITH_GATEWAY = new Set<Profile>(['default', 'demo', 'preview', 'stable']);
-export const ISTIO_HUB = 'docker.io/istio';
+const ISTIO_HUB = 'docker.io/istio';
 
 /**
  * istioctl installs `<hub>/pilot:<v>` and `<hub>/proxyv2:<v>` (gateways and sidecars) with the

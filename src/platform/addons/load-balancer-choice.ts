@@ -10,7 +10,7 @@ import { ADDONS, INSTALL_ORDER } from './registry.js';
 import { resolveAddons } from './settings.js';
 
 /** The addons that give LoadBalancer IPs, the default one first. */
-export const LOAD_BALANCERS = [
+const LOAD_BALANCERS = [
   ...INSTALL_ORDER.filter((n) => ADDONS[n].loadBalancer === 'default'),
   ...INSTALL_ORDER.filter((n) => ADDONS[n].loadBalancer === 'alternative'),
 ];

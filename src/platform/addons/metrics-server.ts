@@ -11,15 +11,15 @@ import { clustersSetting, type ClusterAddon } from './types.js';
 
 const PHASE = 'Installing metrics-server';
 /** Assumed current release (v0.8.x); not in the research pins — VERIFY when bumping pins. */
-export const METRICS_SERVER_VERSION = 'v0.8.1';
+const METRICS_SERVER_VERSION = 'v0.8.1';
 
-export function metricsServerUrl(version = METRICS_SERVER_VERSION): string {
+function metricsServerUrl(version = METRICS_SERVER_VERSION): string {
   return `https://github.com/kubernetes-sigs/metrics-server/releases/download/${version}/components.yaml`;
 }
 
 const INSECURE_TLS_PATCH = JSON.stringify([{ op: 'add', path: '/spec/template/spec/containers/0/args/-', value: '--kubelet-insecure-tls' }]);
 
-export async function installMetricsServer(ctx: ClusterContext): Promise<void> {
+async function installMetricsServer(ctx: ClusterContext): Promise<void> {
   ctx.status(`Installing metrics-server ${METRICS_SERVER_VERSION} in ${ctx.kindName}`);
   const run = (args: string[]) =>
     mustRun(ctx.runner, PHASE, ctx.tools.kubectl, kubectlArgs(ctx.access, ...args), { env: ctx.env, signal: ctx.signal, timeoutMs: 5 * 60_000 });
