@@ -3,7 +3,7 @@
  * the chosen source (body, status, a header, a JSON field) wins. Responses matching no class and
  * requests without a response get classes of their own, which the traffic check expects at 0.
  */
-import type { CheckSpecOf } from './schema.js';
+import type { CheckSpecOf } from '../model/check-schema.js';
 import { regex } from './format.js';
 import { lookupPath, valueText } from './paths.js';
 import type { Sample } from './sampler.js';

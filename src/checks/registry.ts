@@ -1,35 +1,33 @@
 /**
  * Check kinds are loaded on demand: `kindlab validate` or a step with only resource checks never
- * loads the statistics or certificate code.
+ * loads the statistics or certificate code. The mapped type makes each loader return its own
+ * kind's implementation, so a module exporting the wrong kind does not compile.
  */
-import type { CheckKind } from './schema.js';
+import type { CheckKind } from '../model/check-schema.js';
 import type { CheckImplementation } from './types.js';
 
-type Loader = () => Promise<{ default: CheckImplementation<CheckKind> }>;
+type Loaders = { [K in CheckKind]: () => Promise<{ default: CheckImplementation<K> }> };
 
-// Each module's default export is a CheckImplementation of its own kind; the cast widens the kind.
-const loaders: Record<CheckKind, Loader> = {
-  resource: () => import('./kinds/resource.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  rollout: () => import('./kinds/rollout.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  nodes: () => import('./kinds/nodes.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  sidecar: () => import('./kinds/sidecar.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  http: () => import('./kinds/http.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  traffic: () => import('./kinds/traffic.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  latency: () => import('./kinds/latency.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  errors: () => import('./kinds/errors.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  envoyStat: () => import('./kinds/envoyStat.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  load: () => import('./kinds/load.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  metrics: () => import('./kinds/metrics.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  traces: () => import('./kinds/traces.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  certificate: () => import('./kinds/certificate.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  command: () => import('./kinds/command.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
-  custom: () => import('./kinds/custom.js') as Promise<{ default: CheckImplementation<CheckKind> }>,
+const loaders: Loaders = {
+  resource: () => import('./kinds/resource.js'),
+  rollout: () => import('./kinds/rollout.js'),
+  nodes: () => import('./kinds/nodes.js'),
+  sidecar: () => import('./kinds/sidecar.js'),
+  http: () => import('./kinds/http.js'),
+  traffic: () => import('./kinds/traffic.js'),
+  latency: () => import('./kinds/latency.js'),
+  errors: () => import('./kinds/errors.js'),
+  envoyStat: () => import('./kinds/envoyStat.js'),
+  load: () => import('./kinds/load.js'),
+  metrics: () => import('./kinds/metrics.js'),
+  traces: () => import('./kinds/traces.js'),
+  certificate: () => import('./kinds/certificate.js'),
+  command: () => import('./kinds/command.js'),
+  custom: () => import('./kinds/custom.js'),
 };
 
-export async function loadImplementation(kind: CheckKind): Promise<CheckImplementation<CheckKind>> {
-  const loader = loaders[kind];
+export async function loadImplementation<K extends CheckKind>(kind: K): Promise<CheckImplementation<K>> {
+  const loader: (() => Promise<{ default: CheckImplementation<K> }>) | undefined = loaders[kind];
   if (!loader) throw new Error(`unknown check kind "${kind}"`);
-  const mod = await loader();
-  if (mod.default.kind !== kind) throw new Error(`check module for ${kind} exports kind ${mod.default.kind}`);
-  return mod.default;
+  return (await loader()).default;
 }

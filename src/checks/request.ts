@@ -1,6 +1,6 @@
 /** The request fields shared by http, traffic, latency and errors, and how results talk about them. */
 import { parseDuration } from '../core/duration.js';
-import type { CheckSpecOf } from './schema.js';
+import type { CheckSpecOf } from '../model/check-schema.js';
 import type { CheckContext } from './types.js';
 import { curlCommand, sendRequests, shellQuote, type HttpRequestSpec, type Sample } from './sampler.js';
 import { resolveVantage, type ResolvedVantage } from './vantage.js';

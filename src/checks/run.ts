@@ -5,8 +5,8 @@
  */
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { toMessage } from '../core/errors.js';
-import type { CheckSpec } from './schema.js';
-import type { AttemptOutcome, CheckContext, CheckImplementation, CheckResult } from './types.js';
+import type { CheckSpec } from '../model/check-schema.js';
+import type { AttemptOutcome, CheckContext, CheckImplementation, CheckResult, CheckRunner } from './types.js';
 import { loadImplementation } from './registry.js';
 import { interpolateDeep, interpolateString, makeLookup } from './interpolate.js';
 import { availableKeys, lookupPath, valueText } from './paths.js';
@@ -265,26 +265,43 @@ function capture(paths: Record<string, string> | undefined, data: unknown): { va
 }
 
 export interface RunChecksOptions {
-  /** Record each result's data in ctx.baseline under its line (for `check before` blocks). */
-  recordBaseline?: boolean;
-  /** Stop after the first check that does not pass. */
-  failFast?: boolean;
+  /** Runs one check; the engine passes the one its deps name, with timeouts capped (default: runCheck). */
+  run?: CheckRunner;
   /** Called after each check, e.g. to render progress. */
   onResult?: (result: CheckResult) => void;
 }
 
-/** Runs checks one after the other; values captured by one are visible to the next. */
-export async function runChecks(list: CheckSpec[], ctx: CheckContext, opts: RunChecksOptions = {}): Promise<CheckResult[]> {
+/**
+ * Runs checks one after the other, as a step's checkpoints run. Values a check captures reach the
+ * checks after it at once (capture a gateway IP, then send traffic to it): `contextFor` gets all
+ * values captured so far in this list and returns the context for the next check.
+ */
+export async function runChecks(
+  checks: readonly CheckSpec[],
+  contextFor: (captured: Readonly<Record<string, string>>) => CheckContext,
+  opts: RunChecksOptions = {},
+): Promise<CheckResult[]> {
+  const run = opts.run ?? runCheck;
   const results: CheckResult[] = [];
-  let vars = ctx.vars;
-  for (const check of list) {
-    const r = await runCheck(check, { ...ctx, vars });
-    results.push(r);
-    opts.onResult?.(r);
-    if (r.captured) vars = { ...vars, ...r.captured };
-    if (opts.recordBaseline && r.data !== undefined) ctx.baseline.set(String(check.line), r.data);
-    if (opts.failFast && r.status !== 'pass') break;
-    if (ctx.signal?.aborted) break;
+  const captured: Record<string, string> = {};
+  for (const check of checks) {
+    const result = await run(check, contextFor({ ...captured }));
+    Object.assign(captured, result.captured);
+    results.push(result);
+    opts.onResult?.(result);
   }
   return results;
+}
+
+/**
+ * What a step's `check before` list observed, as its later checks see it (CheckContext.baseline):
+ * each result's data by check kind (the last check of that kind wins) and by "line:<n>".
+ */
+export function baselineOf(results: readonly CheckResult[]): Map<string, unknown> {
+  const baseline = new Map<string, unknown>();
+  for (const r of results) {
+    baseline.set(r.kind, r.data);
+    baseline.set(`line:${r.line}`, r.data);
+  }
+  return baseline;
 }

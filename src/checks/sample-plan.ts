@@ -17,7 +17,7 @@
  * which is at most as likely as one attempt failing for `consecutive: 1` (retries never raise the
  * false-failure rate above 1 − confidence), and at most c · (1 − confidence) otherwise.
  */
-import type { CheckSpec, CommonCheckOptions } from './schema.js';
+import type { CheckSpec, CommonCheckOptions } from '../model/check-schema.js';
 import type { AttemptPlan } from './types.js';
 import { binomialAcceptance, binomialPmf, goodnessOfFit, requiredSamples, splitPower } from './stats.js';
 

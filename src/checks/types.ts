@@ -1,6 +1,6 @@
 /** What a check receives and returns. The engine builds the context; checks never start processes directly. */
 import type { Clock, KubeClient, ProcessRunner } from '../core/seams.js';
-import type { CheckKind, CheckSpec } from './schema.js';
+import type { CheckKind, CheckSpec } from '../model/check-schema.js';
 
 /** A cluster of the running lab, as checks need to know it. */
 export interface LabCluster {
@@ -54,6 +54,9 @@ export interface CheckContext {
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'error';
+
+/** Runs one check to its verdict (runCheck in run.ts; the engine takes it as a dependency). */
+export type CheckRunner = (check: CheckSpec, ctx: CheckContext) => Promise<CheckResult>;
 
 export interface CheckResult {
   kind: CheckKind;

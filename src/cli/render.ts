@@ -2,7 +2,7 @@
 import type { CheckResult } from '../checks/types.js';
 import { formatDuration } from '../core/duration.js';
 import type { Terminal } from '../core/seams.js';
-import type { Step } from '../lab/model.js';
+import type { Step } from '../model/lab.js';
 import type { CommandRecord } from '../engine/steps.js';
 import { ansi } from './terminal.js';
 

@@ -4,7 +4,7 @@
  */
 import type { CheckResult } from '../checks/types.js';
 import type { Prompter } from '../core/seams.js';
-import type { Step } from '../lab/model.js';
+import type { Step } from '../model/lab.js';
 import { stepProgress } from './progress.js';
 import type { LabSession } from './session.js';
 import type { CommandRecord } from './steps.js';

@@ -4,13 +4,10 @@
  * lab's own kubeconfig and pinned tools, never the user's current context.
  */
 import { dirname } from 'node:path';
-import type { CheckSpec } from '../checks/schema.js';
-import type { CheckContext, CheckResult } from '../checks/types.js';
+import type { CheckContext, CheckRunner } from '../checks/types.js';
 import type { Clock, KubeClient, KubeClientFactory, ProcessRunner } from '../core/seams.js';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { ProvisionedLab } from '../platform/types.js';
-
-export type CheckRunner = (check: CheckSpec, ctx: CheckContext) => Promise<CheckResult>;
 
 export interface EngineDeps {
   runner: ProcessRunner;

@@ -5,7 +5,7 @@
  */
 import type { CheckResult } from '../checks/types.js';
 import { KindlabError } from '../core/errors.js';
-import type { Step } from '../lab/model.js';
+import type { Step } from '../model/lab.js';
 import { stepProgress, type Progress, type ProgressStore } from './progress.js';
 import type { LabRuntime } from './runtime.js';
 import { commandsSucceeded, runBlocks, runCheckList, takeBaseline, type Baseline, type CommandOptions, type CommandRecord } from './steps.js';

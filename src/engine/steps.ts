@@ -1,8 +1,9 @@
 /** Running one step's commands, checks and cleanup. Shared by the interactive and unattended flows. */
-import type { CheckSpec } from '../checks/schema.js';
+import type { CheckSpec } from '../model/check-schema.js';
 import { parseDuration } from '../core/duration.js';
+import { baselineOf, runChecks } from '../checks/run.js';
 import type { CheckResult } from '../checks/types.js';
-import type { CodeBlock, Step } from '../lab/model.js';
+import type { CodeBlock, Step } from '../model/lab.js';
 import { checkContext, commandEnv, repoDirOf, type LabRuntime } from './runtime.js';
 
 export interface CommandRecord {
@@ -56,12 +57,12 @@ export interface StepChecks {
   passed: boolean;
 }
 
-/** What `check before` observed: keyed by check kind and by "line:<n>" (see CheckContext.baseline). */
+/** What `check before` observed (baselineOf in src/checks/run.ts). */
 export type Baseline = Map<string, unknown>;
 
 /**
- * Runs checks in order. Values they capture become lab variables at once, so a later check in the
- * same block can use them (e.g. capture the gateway IP, then send traffic to it).
+ * Runs a list of checks (src/checks/run.ts runChecks). What they capture becomes lab variables:
+ * for the checks after them in the list, and for the steps that follow.
  */
 export async function runCheckList(
   rt: LabRuntime,
@@ -71,14 +72,11 @@ export async function runCheckList(
   onResult?: (r: CheckResult) => void,
   signal?: AbortSignal,
 ): Promise<StepChecks> {
-  const results: CheckResult[] = [];
-  for (const check of checks) {
-    const ctx = checkContext(rt, baseline, stepStartedAt, signal);
-    const result = await rt.deps.runCheck(capTimeout(check, rt.deps.checkTimeoutCapMs), ctx);
-    if (result.captured) Object.assign(rt.vars, result.captured);
-    results.push(result);
-    onResult?.(result);
-  }
+  const results = await runChecks(checks, (captured) => checkContext({ ...rt, vars: { ...rt.vars, ...captured } }, baseline, stepStartedAt, signal), {
+    run: (check, ctx) => rt.deps.runCheck(capTimeout(check, rt.deps.checkTimeoutCapMs), ctx),
+    ...(onResult ? { onResult } : {}),
+  });
+  for (const r of results) Object.assign(rt.vars, r.captured);
   return { results, passed: results.every((r) => r.status === 'pass') };
 }
 
@@ -90,12 +88,7 @@ function capTimeout(check: CheckSpec, capMs: number | undefined): CheckSpec {
 
 /** The `check before` blocks of a step: observed once when the step begins, kept as its baseline. */
 export async function takeBaseline(rt: LabRuntime, step: Step, stepStartedAt: number): Promise<{ baseline: Baseline; results: CheckResult[] }> {
-  const baseline: Baseline = new Map();
-  if (step.before.length === 0) return { baseline, results: [] };
-  const { results } = await runCheckList(rt, step.before, baseline, stepStartedAt);
-  for (const r of results) {
-    baseline.set(r.kind, r.data);
-    baseline.set(`line:${r.line}`, r.data);
-  }
-  return { baseline, results };
+  if (step.before.length === 0) return { baseline: new Map(), results: [] };
+  const { results } = await runCheckList(rt, step.before, new Map(), stepStartedAt);
+  return { baseline: baselineOf(results), results };
 }

@@ -5,7 +5,7 @@
  */
 import type { CheckResult } from '../checks/types.js';
 import { KindlabError, toMessage } from '../core/errors.js';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { Platform, ProvisionOptions, ProvisionedLab } from '../platform/types.js';
 import { hostFacts, type RunReport, type StepReport } from './report.js';
 import type { EngineDeps, LabRuntime } from './runtime.js';

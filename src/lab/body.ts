@@ -3,11 +3,11 @@
  * comes from where its raw text sits in the body.
  */
 import { Lexer, type Token, type Tokens } from 'marked';
-import type { CheckSpec } from '../checks/schema.js';
+import type { CheckSpec } from '../model/check-schema.js';
 import { parseCheckBlock } from './check-block.js';
 import { slugify, splitHeading, stepIdPattern } from './headings.js';
 import type { IssueList } from './issues.js';
-import type { CodeBlock, Step } from './model.js';
+import type { CodeBlock, Step } from '../model/lab.js';
 import { didYouMean } from './suggest.js';
 
 /** Fence languages that are shown to the learner as they are and never run. */

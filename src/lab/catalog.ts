@@ -11,7 +11,7 @@ import { KindlabError, type LabIssue } from '../core/errors.js';
 import { normalizeNewlines, splitFrontMatter } from './front-matter.js';
 import { displayPath } from './issues.js';
 import { builtinLabsDir } from './locations.js';
-import type { Lab } from './model.js';
+import type { Lab } from '../model/lab.js';
 import { SummaryCache } from './summary-cache.js';
 
 export interface LabSummary {

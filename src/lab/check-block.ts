@@ -3,7 +3,7 @@
  * options. Every problem is reported at the line of the YAML node it is about.
  */
 import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
-import { checkKindNames, checkKinds, commonCheckOptions, type CheckKind, type CheckSpec } from '../checks/schema.js';
+import { checkKindNames, checkKinds, commonCheckOptions, type CheckKind, type CheckSpec } from '../model/check-schema.js';
 import type { IssueList } from './issues.js';
 import { didYouMean } from './suggest.js';
 import { errorOffset, firstSentence, formatPath, lineAt, offsetOf, type PathSegment } from './yaml-locate.js';

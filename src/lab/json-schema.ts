@@ -4,8 +4,8 @@
  * keeps the committed files equal to what this produces.
  */
 import { z } from 'zod';
-import { checkKindNames, checkKinds, commonCheckOptions } from '../checks/schema.js';
-import { frontMatterSchema } from './frontmatter-schema.js';
+import { checkKindNames, checkKinds, commonCheckOptions } from '../model/check-schema.js';
+import { frontMatterSchema } from '../model/frontmatter-schema.js';
 
 /** One check-block item: exactly one kind key plus the common options. */
 export function checkItemSchema() {

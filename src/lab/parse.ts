@@ -8,10 +8,10 @@ import { dirname, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { KindlabError, LabFormatError } from '../core/errors.js';
 import { parseBody } from './body.js';
-import { frontMatterSchema, type FrontMatter } from './frontmatter-schema.js';
+import { frontMatterSchema, type FrontMatter } from '../model/frontmatter-schema.js';
 import { normalizeNewlines, splitFrontMatter } from './front-matter.js';
 import { IssueList, displayPath, errorsOf, sortIssues } from './issues.js';
-import type { Lab } from './model.js';
+import type { Lab } from '../model/lab.js';
 import { errorOffset, firstSentence, formatPath, lineAt, offsetOf } from './yaml-locate.js';
 import { describeValue, explainIssues } from './zod-explain.js';
 

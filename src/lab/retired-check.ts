@@ -5,7 +5,7 @@
  * when a command applies it as it is, or pipes it into `kubectl apply -f -` without rewriting them.
  * An error when the registry is gone, a warning when it is only frozen.
  */
-import type { CodeBlock } from './model.js';
+import type { CodeBlock } from '../model/lab.js';
 import { RETIRED_IMAGE_SAMPLES, retiredAdvice, retiredMentions, retiredRegistryOf, rewritesRetired, sedRewrite, type RetiredRegistry } from './retired-registries.js';
 import { logicalLines, simpleCommands } from './shell-refs.js';
 

@@ -4,7 +4,7 @@
  * A small shell word splitter, good for the plain commands labs contain; anything it cannot
  * follow (variables, globs, URLs) is skipped rather than guessed.
  */
-import type { CodeBlock } from './model.js';
+import type { CodeBlock } from '../model/lab.js';
 
 export interface FileRef {
   /** As written, after removing a leading $LAB_DIR/ or $REPO_DIR/. */
@@ -168,13 +168,66 @@ const kubeTools = new Set(['kubectl', 'istioctl', 'oc']);
 /** kubectl subcommands where -f means "follow", not "file". */
 const followSubcommands = new Set(['logs', 'attach']);
 
-function refsOf(all: string[]): Array<Omit<FileRef, 'line' | 'cwd'>> {
-  // Leading VAR=value assignments and wrappers do not change what is run.
+/** The words of what a simple command runs: leading VAR=value assignments and wrappers do not change it. */
+function runWords(all: string[]): string[] {
   let start = 0;
   while (start < all.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(all[start] as string)) start++;
   while (['sudo', 'time', 'exec', 'command'].includes(all[start] ?? '')) start++;
-  const words = all.slice(start);
-  const program = (words[0] ?? '').split('/').pop() ?? '';
+  return all.slice(start);
+}
+
+const programOf = (words: string[]) => (words[0] ?? '').split('/').pop() ?? '';
+
+/**
+ * The programs a script runs (kubectl, helm, ...): the first word of every simple command, also
+ * inside $(...) and backticks. Heredoc bodies and comments are not commands.
+ */
+export function programsOf(block: CodeBlock): string[] {
+  const found = new Set<string>();
+  const visit = (text: string) => {
+    for (const words of simpleCommands(text)) {
+      const program = programOf(runWords(words));
+      if (program) found.add(program);
+    }
+    for (const inner of substitutions(text)) visit(inner);
+  };
+  for (const logical of logicalLines(block)) visit(logical.text);
+  return [...found];
+}
+
+/** The bodies of $(...) and `...` command substitutions in a line, outside single quotes. */
+function substitutions(text: string): string[] {
+  const out: string[] = [];
+  let quoted = false;
+  let doubled = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && !quoted) i++;
+    else if (c === "'" && !doubled) quoted = !quoted;
+    else if (c === '"' && !quoted) doubled = !doubled;
+    else if (quoted) continue;
+    else if (c === '$' && text[i + 1] === '(' && text[i + 2] !== '(') {
+      let depth = 0;
+      let j = i + 1;
+      for (; j < text.length; j++) {
+        if (text[j] === '(') depth++;
+        else if (text[j] === ')' && --depth === 0) break;
+      }
+      out.push(text.slice(i + 2, j));
+      i = j;
+    } else if (c === '`') {
+      const end = text.indexOf('`', i + 1);
+      if (end < 0) break;
+      out.push(text.slice(i + 1, end));
+      i = end;
+    }
+  }
+  return out;
+}
+
+function refsOf(all: string[]): Array<Omit<FileRef, 'line' | 'cwd'>> {
+  const words = runWords(all);
+  const program = programOf(words);
   const refs: Array<Omit<FileRef, 'line' | 'cwd'> | undefined> = [];
   const follow = followSubcommands.has(words[1] ?? '');
 

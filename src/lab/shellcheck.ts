@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProcessRunner } from '../core/seams.js';
-import type { CodeBlock } from './model.js';
+import type { CodeBlock } from '../model/lab.js';
 
 export const scriptHeader = '#!/usr/bin/env bash\nset -euo pipefail\n';
 const headerLines = 2;

@@ -17,7 +17,7 @@ import { IssueList, displayPath, sortIssues } from './issues.js';
 import { collectionRoot } from './locations.js';
 import { validateManifest } from './manifests.js';
 import { retiredInFrontMatter, retiredInShell, retiredInText } from './retired-check.js';
-import type { CodeBlock, Lab } from './model.js';
+import type { CodeBlock, Lab } from '../model/lab.js';
 import { scanShell, type FileRef } from './shell-refs.js';
 import { shellcheckBlocks } from './shellcheck.js';
 import { closestNames } from './suggest.js';

@@ -1,6 +1,6 @@
 /** The ${VAR} names a lab can use, and finding the ones a check refers to. */
-import type { CheckSpec } from '../checks/schema.js';
-import type { FrontMatter } from './frontmatter-schema.js';
+import type { CheckSpec } from '../model/check-schema.js';
+import type { FrontMatter } from '../model/frontmatter-schema.js';
 
 /** Set by kindlab for every command and check of a lab (the engine provides them). */
 export const builtinVariableNames = ['KUBECONFIG', 'LAB_DIR', 'REPO_DIR', 'ISTIO_HOME', 'KINDLAB_CLUSTER'] as const;

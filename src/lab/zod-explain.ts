@@ -1,79 +1,78 @@
 /**
  * Turns zod issues into sentences for lab authors: what was expected (described from the schema
  * itself, so messages stay right when the schema changes) and what was found.
+ *
+ * The schema is read as the JSON Schema zod generates from it (z.toJSONSchema, the same the
+ * published schema/*.json come from), not through zod's internals. Phrases a pattern cannot say
+ * ("a duration like 30s, 5m or 1h") are the schemas' descriptions.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { closestNames, didYouMean, orList } from './suggest.js';
 import type { PathSegment } from './yaml-locate.js';
 
 type Schema = z.core.$ZodType;
 type Issue = z.core.$ZodIssue;
 
-/** The parts of zod's schema definitions these messages read. */
-interface Def {
-  type: string;
-  innerType?: Schema;
-  in?: Schema;
-  shape?: Record<string, Schema>;
-  element?: Schema;
-  keyType?: Schema;
-  valueType?: Schema;
-  options?: Schema[];
-  entries?: Record<string, string | number>;
-  values?: unknown[];
-  checks?: Array<{ _zod: { def: CheckDef } }>;
+/** The JSON Schema keywords zod writes for the schemas of lab documents. */
+interface Json {
+  type?: string | string[];
+  description?: string;
+  properties?: Record<string, Json>;
+  additionalProperties?: Json | boolean;
+  propertyNames?: Json;
+  items?: Json;
+  anyOf?: Json[];
+  enum?: unknown[];
+  const?: unknown;
   format?: string;
-}
-interface CheckDef {
-  check: string;
-  value?: number;
-  inclusive?: boolean;
+  pattern?: string;
+  minLength?: number;
+  minItems?: number;
   minimum?: number;
-  format?: string;
-  error?: (issue: unknown) => unknown;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
 }
 
-const defOf = (s: Schema): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
-const descriptionOf = (s: Schema): string | undefined => (s as unknown as { description?: string }).description;
-const wrappers = new Set(['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional', 'catch']);
+const converted = new WeakMap<Schema, Json>();
 
-/** Strips optional/default/... wrappers. */
-function unwrap(s: Schema): Schema {
-  let cur = s;
-  for (;;) {
-    const def = defOf(cur);
-    if (wrappers.has(def.type) && def.innerType) cur = def.innerType;
-    else if (def.type === 'pipe' && def.in) cur = def.in;
-    else return cur;
+/** The input side (fields with defaults may be left out), as authors write it. */
+function jsonOf(schema: Schema): Json {
+  let json = converted.get(schema);
+  if (!json) {
+    json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json;
+    converted.set(schema, json);
   }
+  return json;
 }
+
+const types = (s: Json): string[] => (s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]);
+const isRecord = (s: Json) => s.properties === undefined && types(s).includes('object') && (s.propertyNames !== undefined || typeof s.additionalProperties === 'object');
 
 /**
  * The schema of the value at `path`, following objects, lists and maps. At a union it takes the
  * one alternative that accepts the kind of value found there (zod reports a lone fitting
  * alternative's issues directly, without naming the union).
  */
-export function schemaAt(schema: Schema, data: unknown, path: readonly PropertyKey[], narrowLast = true): Schema | undefined {
-  let cur: Schema | undefined = path.length > 0 || narrowLast ? narrow(schema, data) : schema;
+function schemaAt(schema: Json, data: unknown, path: readonly PropertyKey[], narrowLast = true): Json | undefined {
+  let cur: Json | undefined = path.length > 0 || narrowLast ? narrow(schema, data) : schema;
   let value = data;
   for (const [i, seg] of path.entries()) {
     if (!cur) return undefined;
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[seg] : undefined;
-    const def = defOf(unwrap(cur));
-    let next: Schema | undefined;
-    if (def.type === 'object') next = def.shape?.[String(seg)];
-    else if (def.type === 'array') next = def.element;
-    else if (def.type === 'record') next = def.valueType;
+    let next: Json | undefined;
+    if (cur.properties) next = cur.properties[String(seg)];
+    else if (cur.items) next = cur.items;
+    else if (isRecord(cur) && typeof cur.additionalProperties === 'object') next = cur.additionalProperties;
     cur = next && (i < path.length - 1 || narrowLast ? narrow(next, value) : next);
   }
   return cur;
 }
 
-function narrow(schema: Schema, value: unknown): Schema {
-  const def = defOf(unwrap(schema));
-  if (def.type !== 'union' || value === undefined) return schema;
-  const index = pickAlternative(def.options ?? [], value);
-  return index === undefined ? schema : narrow((def.options ?? [])[index] as Schema, value);
+function narrow(schema: Json, value: unknown): Json {
+  if (!schema.anyOf || value === undefined) return schema;
+  const index = pickAlternative(schema.anyOf, value);
+  return index === undefined ? schema : narrow(schema.anyOf[index] as Json, value);
 }
 
 /**
@@ -81,80 +80,55 @@ function narrow(schema: Schema, value: unknown): Schema {
  * written (a string where a string or a map is allowed), or among several maps the one sharing
  * most field names with what was written.
  */
-function pickAlternative(options: readonly Schema[], value: unknown, among?: readonly number[]): number | undefined {
-  const fitting = (among ?? options.map((_, i) => i)).filter((i) => options[i] && accepts(options[i] as Schema, value));
+function pickAlternative(options: readonly Json[], value: unknown, among?: readonly number[]): number | undefined {
+  const fitting = (among ?? options.map((_, i) => i)).filter((i) => options[i] && accepts(options[i] as Json, value));
   if (fitting.length === 1) return fitting[0];
   if (fitting.length === 0 || !value || typeof value !== 'object') return undefined;
   const keys = Object.keys(value);
-  const scored = fitting.map((i) => ({ i, n: objectKeys(options[i]).filter((k) => keys.includes(k)).length })).sort((a, b) => b.n - a.n);
+  const scored = fitting.map((i) => ({ i, n: keysOf(options[i]).filter((k) => keys.includes(k)).length })).sort((a, b) => b.n - a.n);
   const [best, second] = scored;
   return best && best.n > 0 && best.n !== second?.n ? best.i : undefined;
 }
 
+const keysOf = (s: Json | undefined): string[] => Object.keys(s?.properties ?? {});
+
+/** The field names of an object schema ([] for anything else). */
 export function objectKeys(schema: Schema | undefined): string[] {
-  if (!schema) return [];
-  const def = defOf(unwrap(schema));
-  return def.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+  return schema ? keysOf(jsonOf(schema)) : [];
 }
+
+/** zod writes an integer's safe range as bounds; they are no limit an author needs to hear about. */
+const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** A noun phrase for what the schema accepts: "an integer from 1 to 5000", "one of GET, POST". */
-export function describeSchema(schema: Schema): string {
-  const s = unwrap(schema);
-  const def = defOf(s);
-  const checks = (def.checks ?? []).map((c) => c._zod.def);
-  switch (def.type) {
-    case 'string': {
-      const own = descriptionOf(s) ?? descriptionOf(schema);
-      if (own) return own;
-      for (const c of checks) {
-        if (c.check !== 'string_format') continue;
-        if (c.format === 'url') return 'a URL';
-        const custom = c.error?.({});
-        if (typeof custom === 'string') return custom;
-        if (c.format === 'regex') {
-          const pattern = (c as { pattern?: RegExp }).pattern;
-          return `a string matching ${String(pattern)}`;
-        }
-      }
-      if (def.format === 'url') return 'a URL';
-      return checks.some((c) => c.check === 'min_length' && (c.minimum ?? 0) > 0) ? 'a non-empty string' : 'a string';
-    }
-    case 'number':
-      return describeNumber(def, checks);
-    case 'boolean':
-      return 'true or false';
-    case 'enum':
-      return `one of ${Object.values(def.entries ?? {}).join(', ')}`;
-    case 'literal':
-      return orList((def.values ?? []).map((v) => JSON.stringify(v)));
-    case 'array': {
-      const min = checks.find((c) => c.check === 'min_length')?.minimum ?? 0;
-      const items = def.element ? plural(describeSchema(def.element)) : 'items';
-      return `${min > 0 ? 'a non-empty list' : 'a list'} of ${items}`;
-    }
-    case 'object': {
-      const keys = Object.keys(def.shape ?? {});
-      if (keys.length === 0) return 'a map';
-      const shown = keys.length > 6 ? `${keys.slice(0, 6).join(', ')}, ...` : keys.join(', ');
-      return `a map with ${keys.length === 1 ? 'field' : 'fields'} ${shown}`;
-    }
-    case 'record':
-      return def.valueType ? `a map of ${plural(describeSchema(def.valueType))}` : 'a map';
-    case 'union':
-      return orList([...new Set((def.options ?? []).map(describeSchema))]);
-    default:
-      return 'a value';
+function describe(s: Json): string {
+  const t = types(s);
+  if (s.anyOf) return orList([...new Set(s.anyOf.map(describe))]);
+  if (s.const !== undefined) return orList([JSON.stringify(s.const)]);
+  if (s.enum) return `one of ${s.enum.join(', ')}`;
+  if (t.includes('string')) {
+    if (s.description) return s.description;
+    if (s.format === 'uri') return 'a URL';
+    // A pattern zod derived from another check (startsWith, ...) carries that check as `format`.
+    if (s.pattern !== undefined && s.format === undefined) return `a string matching /${s.pattern}/`;
+    return (s.minLength ?? 0) > 0 ? 'a non-empty string' : 'a string';
   }
+  if (t.includes('number') || t.includes('integer')) return describeNumber(s, t.includes('integer') ? 'an integer' : 'a number');
+  if (t.includes('boolean')) return 'true or false';
+  if (t.includes('array')) return `${(s.minItems ?? 0) > 0 ? 'a non-empty list' : 'a list'} of ${s.items ? plural(describe(s.items)) : 'items'}`;
+  if (isRecord(s)) return typeof s.additionalProperties === 'object' ? `a map of ${plural(describe(s.additionalProperties))}` : 'a map';
+  if (t.includes('object')) {
+    const keys = keysOf(s);
+    if (keys.length === 0) return 'a map';
+    const shown = keys.length > 6 ? `${keys.slice(0, 6).join(', ')}, ...` : keys.join(', ');
+    return `a map with ${keys.length === 1 ? 'field' : 'fields'} ${shown}`;
+  }
+  return 'a value';
 }
 
-function describeNumber(def: Def, checks: CheckDef[]): string {
-  const noun = def.format === 'safeint' || checks.some((c) => c.format === 'safeint') ? 'an integer' : 'a number';
-  let low: CheckDef | undefined;
-  let high: CheckDef | undefined;
-  for (const c of checks) {
-    if (c.check === 'greater_than') low = c;
-    if (c.check === 'less_than') high = c;
-  }
+function describeNumber(s: Json, noun: string): string {
+  const low = s.exclusiveMinimum !== undefined ? { value: s.exclusiveMinimum, inclusive: false } : s.minimum !== undefined && s.minimum !== -SAFE ? { value: s.minimum, inclusive: true } : undefined;
+  const high = s.exclusiveMaximum !== undefined ? { value: s.exclusiveMaximum, inclusive: false } : s.maximum !== undefined && s.maximum !== SAFE ? { value: s.maximum, inclusive: true } : undefined;
   if (low?.inclusive && high?.inclusive) return `${noun} from ${low.value} to ${high.value}`;
   const parts: string[] = [];
   if (low) parts.push(`${low.inclusive ? '≥' : '>'} ${low.value}`);
@@ -201,14 +175,18 @@ export interface Explained {
 
 /** Explains the issues of `schema.safeParse(data)`. */
 export function explainIssues(schema: Schema, data: unknown, issues: readonly Issue[]): Explained[] {
+  return explain(jsonOf(schema), data, issues);
+}
+
+function explain(schema: Json, data: unknown, issues: readonly Issue[]): Explained[] {
   return issues.flatMap((issue) => explainOne(schema, data, issue));
 }
 
-function explainOne(schema: Schema, data: unknown, issue: Issue): Explained[] {
+function explainOne(schema: Json, data: unknown, issue: Issue): Explained[] {
   const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
   const value = valueAt(data, path);
   const here = schemaAt(schema, data, path);
-  const expected = here ? describeSchema(here) : undefined;
+  const expected = here ? describe(here) : undefined;
   const plain = (detail: string): Explained[] => [{ at: path, shown: path, detail }];
 
   switch (issue.code) {
@@ -230,7 +208,7 @@ function explainOne(schema: Schema, data: unknown, issue: Issue): Explained[] {
       return plain(`expected ${expected ?? orList(options)}, found ${describeValue(value)}${hint}`);
     }
     case 'unrecognized_keys': {
-      const known = objectKeys(here);
+      const known = keysOf(here);
       return issue.keys.map((key) => {
         const close = closestNames(key, known, 1)[0];
         const help = close ? ` (did you mean "${close}"?)` : known.length ? ` (known fields: ${known.join(', ')})` : '';
@@ -239,10 +217,9 @@ function explainOne(schema: Schema, data: unknown, issue: Issue): Explained[] {
     }
     case 'invalid_key': {
       const parent = path.slice(0, -1);
-      const record = schemaAt(schema, data, parent);
-      const keyType = record ? defOf(unwrap(record)).keyType : undefined;
+      const keyType = schemaAt(schema, data, parent)?.propertyNames;
       const key = String(path[path.length - 1]);
-      const want = keyType ? describeSchema(keyType) : 'a valid name';
+      const want = keyType ? describe(keyType) : 'a valid name';
       return [{ at: path, shown: parent, detail: `invalid name "${key}": expected ${want}` }];
     }
     case 'invalid_union':
@@ -256,22 +233,22 @@ function explainOne(schema: Schema, data: unknown, issue: Issue): Explained[] {
  * A union failed. When one alternative is evidently meant (see pickAlternative), its own problems
  * are the useful ones; otherwise say what is accepted.
  */
-function explainUnion(union: Schema | undefined, value: unknown, path: PathSegment[], issue: z.core.$ZodIssueInvalidUnion): Explained[] {
-  const options = union ? (defOf(unwrap(union)).options ?? []) : [];
+function explainUnion(union: Json | undefined, value: unknown, path: PathSegment[], issue: z.core.$ZodIssueInvalidUnion): Explained[] {
+  const options = union?.anyOf ?? [];
   const index = pickAlternative(options, value, issue.errors.map((_, i) => i));
   const option = index === undefined ? undefined : options[index];
   const errors = index === undefined ? undefined : issue.errors[index];
   if (option && errors) {
-    return explainIssues(option, value, errors).map((e) => ({
+    return explain(option, value, errors).map((e) => ({
       at: [...path, ...e.at],
       shown: [...path, ...e.shown],
       detail: e.detail,
     }));
   }
-  const expected = union ? describeSchema(union) : 'another form';
+  const expected = union ? describe(union) : 'another form';
   let hint = '';
   if (value && typeof value === 'object') {
-    const known = options.flatMap((o) => objectKeys(o));
+    const known = options.flatMap((o) => keysOf(o));
     const unknown = Object.keys(value).find((k) => !known.includes(k));
     if (unknown) hint = didYouMean(unknown, known);
   }
@@ -279,27 +256,27 @@ function explainUnion(union: Schema | undefined, value: unknown, path: PathSegme
 }
 
 /** Whether a schema takes the kind of value given (string, number, map, ...), whatever its details. */
-function accepts(schema: Schema, value: unknown): boolean {
-  const def = defOf(unwrap(schema));
-  switch (def.type) {
-    case 'string':
-    case 'enum':
-    case 'template_literal':
-      return typeof value === 'string';
-    case 'literal':
-      return (def.values ?? []).some((v) => typeof v === typeof value);
-    case 'number':
-      return typeof value === 'number';
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-    case 'record':
-      return value !== null && typeof value === 'object' && !Array.isArray(value);
-    case 'union':
-      return (def.options ?? []).some((o) => accepts(o, value));
-    default:
-      return true;
-  }
+function accepts(schema: Json, value: unknown): boolean {
+  if (schema.anyOf) return schema.anyOf.some((o) => accepts(o, value));
+  const t = types(schema);
+  if (t.length === 0) return true;
+  return t.some((type) => {
+    switch (type) {
+      case 'string':
+        return typeof value === 'string';
+      case 'number':
+      case 'integer':
+        return typeof value === 'number';
+      case 'boolean':
+        return typeof value === 'boolean';
+      case 'array':
+        return Array.isArray(value);
+      case 'object':
+        return value !== null && typeof value === 'object' && !Array.isArray(value);
+      case 'null':
+        return value === null;
+      default:
+        return true;
+    }
+  });
 }

@@ -2,7 +2,7 @@
  * The images a lab needs, derived rather than kept by hand:
  *  - every manifest its shell blocks apply from the lab collection (`manifests/<lab>/...`, files
  *    next to lab.md, inline `kubectl apply -f - <<EOF` documents);
- *  - every `$ISTIO_HOME/samples/...` file its blocks or its istio-addons use, read from the Istio
+ *  - every `$ISTIO_HOME/samples/...` file its blocks or its addons apply, read from the Istio
  *    release when it is unpacked in the cache (otherwise listed as unresolved, never guessed); an
  *    image there on a registry that is gone is listed as its replacement, which is what the lab's
  *    rewrite pulls (`kindlab validate` makes sure the lab rewrites it);
@@ -13,15 +13,15 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import { collectionRoot } from '../lab/locations.js';
 import { isOnGoneRegistry, replaceRetired } from '../lab/retired-registries.js';
 import { scanShell, simpleCommands } from '../lab/shell-refs.js';
-import { DEFAULT_ISTIO_ADDONS, resolveAddons, type AddonSettings } from '../platform/addons/settings.js';
+import { addonOf, resolveAddons } from '../platform/addons/settings.js';
+import type { ImagePlace } from '../platform/addons/types.js';
 import type { Pins } from '../platform/tools/versions.js';
 import { normalizeImage } from './image-ref.js';
-import { platformImages, type ImagePlace } from './platform-images.js';
-import { ISTIO_ADDON_FILES } from '../platform/istio/addons.js';
+import { platformImages } from './platform-images.js';
 
 export interface ImageEntry {
   /** Normalized reference (registry/repository[:tag][@digest]). */
@@ -111,15 +111,6 @@ function fillVars(text: string, vars: Record<string, string>): string {
 /** True when a step installs Istio itself rather than through the addon. */
 export function labInstallsIstio(lab: Lab): boolean {
   return lab.steps.some((s) => s.commands.some((b) => /\bistioctl\s+(install|manifest\s+install)\b/.test(b.code)));
-}
-
-/** True when the lab needs istioctl and an Istio release at all (addon, or its commands use them). */
-export function labUsesIstio(lab: Lab): boolean {
-  const byAddon = lab.meta.addons.some((a) => {
-    const name = typeof a === 'string' ? a : Object.keys(a)[0];
-    return name === 'istio' || name === 'istio-addons';
-  });
-  return byAddon || lab.steps.some((s) => [...s.commands, ...s.cleanup].some((b) => /\bistioctl\b|\$\{?ISTIO_HOME\b/.test(b.code)));
 }
 
 async function isDirectory(path: string): Promise<boolean> {
@@ -236,10 +227,7 @@ export async function labImages(lab: Lab, opts: LabImageOptions): Promise<LabIma
     lab.meta.addons,
     lab.meta.clusters.map((c) => c.name ?? ''),
   );
-  const sample = addons.find((a) => a.name === 'istio-addons');
-  if (sample) {
-    for (const a of (sample.settings as AddonSettings['istio-addons']).addons ?? DEFAULT_ISTIO_ADDONS) await readIstio(ISTIO_ADDON_FILES[a]);
-  }
+  for (const a of addons) for (const rel of addonOf(a).releaseManifests?.(a.settings) ?? []) await readIstio(rel);
 
   for (const image of lab.meta.images) add(image, 'cluster', 'front matter');
   for (const p of platformImages(lab.meta, opts.pins, labInstallsIstio(lab))) add(p.ref, p.place, `platform: ${p.why}`);

@@ -4,15 +4,15 @@
  * cache, even when PATH has them, because the cache is what a bundle carries); images are pulled
  * into the local Docker engine for the engine's own platform.
  */
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import { TOOLS } from '../platform/tools/catalog.js';
 import { hostPlatform, platformDir, type HostPlatform } from '../platform/tools/host.js';
 import { toolDir } from '../platform/tools/install.js';
 import type { EnsuredTools, EnsureToolsOptions } from '../platform/tools/resolve.js';
-import { toolVersion, type Pins, type ToolName } from '../platform/tools/versions.js';
+import { toolVersion, type Pins } from '../platform/tools/versions.js';
 import { engineArch, imagePresent, run, savedName, type DockerCli } from './docker-cli.js';
-import { parseImage } from './image-ref.js';
-import { labImages, labUsesIstio, mergeImageLists } from './images.js';
+import { labTools } from '../platform/lab-tools.js';
+import { labImages, mergeImageLists } from './images.js';
 import { REGISTRY_IMAGE } from './platform-images.js';
 import { prefetchManifestPath, writeJson, type BundledImage, type BundledTool, type PrefetchManifest } from './state.js';
 
@@ -42,21 +42,10 @@ export interface PrefetchResult {
   pulls: Array<{ ref: string; outcome: PullOutcome; error?: string }>;
 }
 
-/** Tools a lab needs, the way the platform decides it, plus istioctl for labs that use it in steps. */
-export function toolsForLab(lab: Lab): ToolName[] {
-  const names = new Set<ToolName>(['kind', 'kubectl']);
-  for (const a of lab.meta.addons) {
-    const name = typeof a === 'string' ? a : Object.keys(a)[0];
-    if (name === 'ingress-nginx') names.add('helm');
-  }
-  if (labUsesIstio(lab)) names.add('istioctl');
-  return [...names];
-}
-
 export async function prefetch(labs: readonly Lab[], deps: OfflineDeps, opts: PrefetchOptions): Promise<PrefetchResult> {
   const { pins } = opts;
   const host = opts.host ?? hostPlatform();
-  const need = [...new Set(labs.flatMap(toolsForLab))];
+  const need = [...new Set(labs.flatMap(labTools))];
   const platforms = [host, ...(opts.extraPlatforms ?? []).filter((p) => platformDir(p) !== platformDir(host))];
 
   const tools: BundledTool[] = [];
@@ -123,9 +112,4 @@ export async function prefetch(labs: readonly Lab[], deps: OfflineDeps, opts: Pr
   };
   await writeJson(prefetchManifestPath(deps.cacheDir), manifest);
   return { manifest, pulls };
-}
-
-/** Registries the cluster images come from (for the node mirrors). */
-export function clusterRegistries(images: readonly BundledImage[]): string[] {
-  return [...new Set(images.filter((i) => i.place === 'cluster').map((i) => parseImage(i.ref)?.registry).filter((r): r is string => !!r))];
 }

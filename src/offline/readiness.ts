@@ -6,7 +6,8 @@
  * exact reference kind and cloud-provider-kind will use), and every cluster image in the running
  * local registry under the reference containerd will ask the mirror for.
  */
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
+import { labTools } from '../platform/lab-tools.js';
 import type { Finding } from '../platform/doctor/types.js';
 import { DEFAULT_SOURCES, TOOLS } from '../platform/tools/catalog.js';
 import { hostPlatform, type HostPlatform } from '../platform/tools/host.js';
@@ -15,7 +16,6 @@ import { toolVersion, type Pins } from '../platform/tools/versions.js';
 import { imagePresent, type DockerCli } from './docker-cli.js';
 import { manifestReference, parseImage } from './image-ref.js';
 import { labImages } from './images.js';
-import { toolsForLab } from './prefetch.js';
 import { REGISTRY_IMAGE } from './platform-images.js';
 import { containerRegistry, mirrorPath, mirrorsFor, registryHas } from './registry.js';
 import { offlineStatePath, readJson, registryStorageDir, type OfflineState } from './state.js';
@@ -55,7 +55,7 @@ export async function registryUp(apiUrl: string, fetchImpl: typeof fetch = fetch
 export async function offlineReadiness(lab: Lab, pins: Pins, deps: ReadinessDeps): Promise<Readiness> {
   const host = deps.host ?? hostPlatform();
   const missing: string[] = [];
-  for (const t of toolsForLab(lab)) {
+  for (const t of labTools(lab)) {
     if (!(await toolCached(deps.cacheDir, t, toolVersion(pins, t), host))) missing.push(`tool ${TOOLS[t].command} ${toolVersion(pins, t)}`);
   }
   const istio = cachedLocation(deps.cacheDir, TOOLS.istioctl, pins.istio, host, DEFAULT_SOURCES);

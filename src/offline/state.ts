@@ -9,7 +9,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { ImagePlace } from './platform-images.js';
+import type { ImagePlace } from '../platform/addons/types.js';
 import type { RegistryEndpoint } from './registry.js';
 
 export interface BundledImage {

@@ -15,17 +15,12 @@ import { KindlabError, toMessage } from '../core/errors.js';
 import type { KindlabPaths } from '../core/paths.js';
 import type { Clock, KubeClientFactory, ProcessRunner } from '../core/seams.js';
 import type { LabCluster } from '../checks/types.js';
-import type { FrontMatter } from '../lab/frontmatter-schema.js';
-import type { Lab } from '../lab/model.js';
-import { labUsesIstio } from '../offline/images.js';
+import type { FrontMatter } from '../model/frontmatter-schema.js';
+import type { Lab } from '../model/lab.js';
 import type { AddonPins, ClusterContext, HostContext } from './addons/context.js';
-import { installGatewayApi, installIngressNginx } from './addons/ingress.js';
-import { CPK_CONTAINER, ensureCloudProviderKind, installMetallb, kindNetworkSubnet, poolRange, reservePools } from './addons/loadbalancer.js';
-import { installMetricsServer } from './addons/metrics-server.js';
 import { validateMirrors } from './addons/mirrors.js';
-import { addonClusters, resolveAddons, type AddonSettings, type ResolvedAddon } from './addons/settings.js';
-import { installIstioAddons } from './istio/addons.js';
-import { installIstio } from './istio/install.js';
+import { addonClusters, addonOf, resolveAddons, type ResolvedAddon } from './addons/settings.js';
+import type { HostAddon, MachineFacts } from './addons/types.js';
 import { clusterKubeconfigPath, createClusters, labKubeconfigPath, listKindClusters, type ClusterHandle, type ClusterPlan } from './kind/cluster.js';
 import { renderLabClusters } from './kind/config.js';
 import { hostPortsOf, type HostPort } from './kind/host-ports.js';
@@ -36,13 +31,14 @@ import { writeRecord } from './kind/records.js';
 import { phaseError } from './kind/run.js';
 import { teardown } from './kind/teardown.js';
 import type { PlatformTools } from './kind/tools.js';
-import { resolvePins } from './tools/versions.js';
+import { labTools } from './lab-tools.js';
+import { resolvePins, type ToolName } from './tools/versions.js';
 import type { Platform, ProvisionOptions, ProvisionedLab, TeardownResult, ToolOverrides } from './types.js';
 
 export interface ToolRequest {
   overrides: ToolOverrides;
-  /** Which optional tools the lab needs (kind, kubectl are always needed). */
-  needs: { helm: boolean; istio: boolean };
+  /** The tools the lab needs (labTools): kind and kubectl, and helm or istioctl when it uses them. */
+  tools: readonly ToolName[];
   status: (message: string) => void;
   signal?: AbortSignal;
 }
@@ -92,27 +88,6 @@ export function planLab(meta: FrontMatter, nodeImage: string, mirrors: boolean):
   });
 }
 
-/**
- * Checks a lab's clusters and addons as `up` would, without side effects (for `kindlab validate`).
- * Throws the same lab-format errors `up` would throw before creating anything.
- */
-export function validateLabPlatform(meta: FrontMatter, nodeImage = resolvePins({}).nodeImage): void {
-  planLab(meta, nodeImage, false);
-  resolveAddons(
-    meta.addons,
-    meta.clusters.map((c) => c.name ?? ''),
-  );
-}
-
-function needsOf(addons: readonly ResolvedAddon[], lab: Lab) {
-  return {
-    helm: addons.some((a) => a.name === 'ingress-nginx'),
-    // A lab that installs Istio in its own steps (istioctl, $ISTIO_HOME/samples) needs the release
-    // as much as one that lists the addon.
-    istio: addons.some((a) => a.name === 'istio' || a.name === 'istio-addons') || labUsesIstio(lab),
-  };
-}
-
 function labEnv(
   base: Record<string, string | undefined>,
   tools: PlatformTools | undefined,
@@ -147,29 +122,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
   const pinsFor = deps.pins ?? ((o: ToolOverrides) => resolvePins(o));
   const labsDir = join(deps.paths.state, 'labs');
 
-  async function dockerOperatingSystem(docker: string): Promise<string> {
-    const r = await deps.runner.run(docker, ['info', '--format', '{{.OperatingSystem}}'], { env: baseEnv, timeoutMs: 30_000 });
-    return r.exitCode === 0 ? r.stdout.trim() : '';
-  }
-
-  async function installAddon(addon: ResolvedAddon, ctx: ClusterContext, pools: Record<string, number>, subnet: () => Promise<string>) {
-    switch (addon.name) {
-      case 'cloud-provider-kind':
-        return; // host-level, started before the per-cluster addons
-      case 'metallb':
-        return installMetallb(ctx, poolRange(await subnet(), pools[ctx.kindName] ?? 0));
-      case 'metrics-server':
-        return installMetricsServer(ctx);
-      case 'gateway-api':
-        return installGatewayApi(ctx);
-      case 'ingress-nginx':
-        return installIngressNginx(ctx, addon.settings);
-      case 'istio':
-        return installIstio(ctx, addon.settings);
-      case 'istio-addons':
-        return installIstioAddons(ctx, addon.settings);
-    }
-  }
+  const machine: MachineFacts = { hostPlatform: deps.hostPlatform ?? process.platform, stateRoot: deps.paths.state };
 
   async function up(lab: Lab, opts: ProvisionOptions): Promise<ProvisionedLab> {
     const { status, stateDir } = opts;
@@ -186,7 +139,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
     status(PHASE_TOOLS);
     let tools: PlatformTools;
     try {
-      tools = await deps.ensureTools({ overrides: opts.overrides, needs: needsOf(addons, lab), status, ...(opts.signal ? { signal: opts.signal } : {}) });
+      tools = await deps.ensureTools({ overrides: opts.overrides, tools: labTools(lab), status, ...(opts.signal ? { signal: opts.signal } : {}) });
     } catch (err) {
       if (err instanceof KindlabError) throw err;
       throw phaseError(PHASE_TOOLS, toMessage(err), { cause: err });
@@ -230,7 +183,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
       ...(tools.istioHome ? { istioHome: tools.istioHome } : {}),
       ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
     };
-    let startedCpk = false;
+    const started: HostAddon[] = [];
     try {
       if (lab.meta.network?.podRoutes) {
         // Before the addons: a remote Istio cluster needs its pods to reach the other cluster's.
@@ -239,19 +192,14 @@ export function createPlatform(deps: PlatformDeps): Platform {
           created.clusters.map((c) => ({ kindName: c.kindName, kube: deps.kube(created.kubeconfig, c.context), nodeNames: c.nodes.map((n) => n.name) })),
         );
       }
-      await installAddons(addons, created.clusters, host, (s) => (startedCpk ||= s));
+      await installAddons(addons, created.clusters, host, started);
     } catch (err) {
-      await undo(created.created, startedCpk, opts, tools, err);
+      await undo(created.created, started, opts, tools, err);
       throw err;
     }
 
     const versions: Record<string, string> = { ...tools.versions, nodeImage: pins.nodeImage };
-    for (const a of addons) {
-      if (a.name === 'cloud-provider-kind') versions['cloud-provider-kind'] = pins.cloudProviderKindImage;
-      if (a.name === 'metallb') versions.metallb = pins.metallb;
-      if (a.name === 'gateway-api') versions['gateway-api'] = pins.gatewayApi;
-      if (a.name === 'ingress-nginx') versions['ingress-nginx-chart'] = pins.ingressNginx.chart;
-    }
+    for (const a of addons) Object.assign(versions, addonOf(a).versions?.(pins));
     return {
       clusters: created.clusters.map(toLabCluster),
       kubeconfig: created.kubeconfig,
@@ -264,33 +212,29 @@ export function createPlatform(deps: PlatformDeps): Platform {
     addons: readonly ResolvedAddon[],
     clusters: readonly ClusterHandle[],
     host: HostContext,
-    noteStarted: (started: boolean) => void,
+    started: HostAddon[],
   ): Promise<void> {
-    if (addons.length === 0) return;
-    const cpk = addons.find((a) => a.name === 'cloud-provider-kind');
-    if (cpk) {
-      if (cpk.implicit) host.status(`Adding cloud-provider-kind: ${cpk.implicit}`);
-      const settings = cpk.settings as AddonSettings['cloud-provider-kind'];
-      const { started } = await ensureCloudProviderKind(host, settings, {
-        hostPlatform: deps.hostPlatform ?? process.platform,
-        dockerOperatingSystem: settings.portMapping === undefined ? await dockerOperatingSystem(host.tools.docker) : '',
-      });
-      noteStarted(started);
+    // Host addons first: one for every cluster of the machine, before anything creates a LoadBalancer Service.
+    for (const a of addons) {
+      const addon = addonOf(a);
+      if (addon.scope !== 'host') continue;
+      if (a.implicit) host.status(`Adding ${a.name}: ${a.implicit}`);
+      if ((await addon.start(host, a.settings, machine)).started) started.push(addon);
     }
 
     const names = clusters.map((c) => c.name);
-    const perCluster = clusters.map((c) => ({ cluster: c, list: addons.filter((a) => a.name !== 'cloud-provider-kind' && addonClusters(a, names).includes(c.name)) }));
+    const perCluster = clusters.map((c) => ({ cluster: c, list: addons.filter((a) => addonOf(a).scope === 'cluster' && addonClusters(a, names).includes(c.name)) }));
     const busy = perCluster.filter((p) => p.list.length > 0);
     if (busy.length === 0) return;
 
-    let pools: Record<string, number> = {};
-    const metallbClusters = perCluster.filter((p) => p.list.some((a) => a.name === 'metallb')).map((p) => p.cluster.kindName);
-    if (metallbClusters.length > 0) {
-      const live = (await listKindClusters({ runner: deps.runner, tools: host.tools, env: host.env }, PHASE_ADDONS)).filter(isOwnedClusterName);
-      pools = await reservePools(deps.paths.state, live, metallbClusters);
+    // What installs in several clusters share (MetalLB's address pools), worked out once.
+    const prepared = new Map<string, unknown>();
+    for (const a of addons) {
+      const addon = addonOf(a);
+      if (addon.scope !== 'cluster' || !addon.prepare) continue;
+      const kindNames = perCluster.filter((p) => p.list.includes(a)).map((p) => p.cluster.kindName);
+      if (kindNames.length > 0) prepared.set(a.name, await addon.prepare(host, kindNames, machine));
     }
-    let subnetPromise: Promise<string> | undefined;
-    const subnet = () => (subnetPromise ??= kindNetworkSubnet(host));
 
     const kinds = [...new Set(busy.flatMap((p) => p.list.map((a) => a.name)))];
     host.status(`${PHASE_ADDONS}: ${kinds.join(', ')}${busy.length > 1 ? ` (${busy.length} clusters in parallel)` : ''}`);
@@ -308,7 +252,10 @@ export function createPlatform(deps: PlatformDeps): Platform {
           kube: deps.kube(labKubeconfigPath(host.stateDir), cluster.context),
         };
         try {
-          for (const addon of list) await installAddon(addon, ctx, pools, subnet);
+          for (const a of list) {
+            const addon = addonOf(a);
+            if (addon.scope === 'cluster') await addon.install(ctx, a.settings, prepared.get(a.name));
+          }
         } catch (err) {
           firstError ??= err;
           abort.abort();
@@ -322,7 +269,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
   }
 
   /** After a failed addon install: delete the clusters this run created, unless asked to keep them. */
-  async function undo(created: readonly string[], startedCpk: boolean, opts: ProvisionOptions, tools: PlatformTools, err: unknown): Promise<void> {
+  async function undo(created: readonly string[], started: readonly HostAddon[], opts: ProvisionOptions, tools: PlatformTools, err: unknown): Promise<void> {
     const notes: string[] = [];
     if (opts.keepOnFailure) {
       if (created.length > 0) notes.push(`kept ${created.join(', ')} for inspection (delete with: kindlab down)`);
@@ -333,12 +280,9 @@ export function createPlatform(deps: PlatformDeps): Platform {
         });
         notes.push(r.exitCode === 0 ? `deleted ${kindName}, created by this run` : `could not delete ${kindName}`);
       }
-      if (startedCpk) {
+      if (started.length > 0) {
         const left = (await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, PHASE_ADDONS).catch(() => ['?'])).filter(isOwnedClusterName);
-        if (left.length === 0) {
-          await deps.runner.run(tools.paths.docker, ['rm', '-f', CPK_CONTAINER], { env: baseEnv });
-          notes.push('stopped cloud-provider-kind (no kindlab cluster left)');
-        }
+        if (left.length === 0) for (const addon of started) notes.push(await addon.stop({ runner: deps.runner, tools: tools.paths, env: baseEnv }));
       }
     }
     if (err instanceof KindlabError) err.details.push(...notes);
@@ -347,11 +291,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
   async function attach(lab: Lab, opts: Pick<ProvisionOptions, 'stateDir' | 'overrides'>): Promise<ProvisionedLab> {
     const pins = pinsFor(opts.overrides);
     const plans = planLab(lab.meta, pins.nodeImage, false);
-    const addons = resolveAddons(
-      lab.meta.addons,
-      plans.map((p) => p.name),
-    );
-    const req: ToolRequest = { overrides: opts.overrides, needs: needsOf(addons, lab), status: () => undefined };
+    const req: ToolRequest = { overrides: opts.overrides, tools: labTools(lab), status: () => undefined };
     const tools = (deps.locateTools ? await deps.locateTools(req) : undefined) ?? (await deps.ensureTools(req));
     const existing = new Set(await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, 'Attaching to the lab'));
     const missing = plans.filter((p) => !existing.has(p.kindName));
@@ -383,7 +323,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
   }
 
   async function down(labId: string | 'all', opts: { status: (m: string) => void }): Promise<TeardownResult> {
-    const req: ToolRequest = { overrides: {}, needs: { helm: false, istio: false }, status: () => undefined };
+    const req: ToolRequest = { overrides: {}, tools: ['kind', 'kubectl'], status: () => undefined };
     // Never download anything to delete something: without a cached kind, Docker alone suffices.
     const tools = deps.locateTools ? await deps.locateTools(req).catch(() => undefined) : undefined;
     return teardown(labId, {

@@ -6,17 +6,13 @@
 import type { ProcessRunner } from '../core/seams.js';
 import type { PlatformTools } from './kind/tools.js';
 import type { ToolRequest } from './platform.js';
-import { ensureTools, resolvePins, type EnsuredTools, type ProgressSink, type ToolName } from './tools/index.js';
+import { ensureTools, resolvePins, TOOLS, type EnsuredTools, type ProgressSink } from './tools/index.js';
 
 export interface ToolProviderOptions {
   cacheDir: string;
   runner: ProcessRunner;
   env: Record<string, string | undefined>;
   progress?: ProgressSink;
-}
-
-function needed(req: ToolRequest): ToolName[] {
-  return ['kind', 'kubectl', ...(req.needs.helm ? (['helm'] as const) : []), ...(req.needs.istio ? (['istioctl'] as const) : [])];
 }
 
 function toPlatformTools(t: EnsuredTools, env: Record<string, string | undefined>): PlatformTools {
@@ -43,12 +39,12 @@ export function createToolProvider(opts: ToolProviderOptions) {
   const base = { cacheDir: opts.cacheDir, runner: opts.runner, env: opts.env, ...(opts.progress ? { progress: opts.progress } : {}) };
   return {
     async ensureTools(req: ToolRequest): Promise<PlatformTools> {
-      req.status('Preparing tools (kind, kubectl' + (req.needs.istio ? ', istioctl' : '') + (req.needs.helm ? ', helm' : '') + ')');
-      return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: needed(req) }), opts.env);
+      req.status(`Preparing tools (${req.tools.map((t) => TOOLS[t].command).join(', ')})`);
+      return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: req.tools }), opts.env);
     },
     async locateTools(req: ToolRequest): Promise<PlatformTools | undefined> {
       try {
-        return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: needed(req), fetchImpl: noDownloads, download: { attempts: 1 } }), opts.env);
+        return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: req.tools, fetchImpl: noDownloads, download: { attempts: 1 } }), opts.env);
       } catch {
         return undefined;
       }

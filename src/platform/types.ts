@@ -1,5 +1,5 @@
 /** What the engine asks of the platform layer to bring a lab's environment up and down. */
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { LabCluster } from '../checks/types.js';
 
 export interface ToolOverrides {

@@ -12,10 +12,11 @@ import { toMessage } from '../core/errors.js';
 import type { RunReport } from '../engine/report.js';
 import type { EngineDeps } from '../engine/runtime.js';
 import { runLab, type RunEvent } from '../engine/unattended.js';
-import type { Lab } from '../lab/model.js';
+import type { Lab } from '../model/lab.js';
 import type { Platform, ProvisionedLab, ToolOverrides } from '../platform/types.js';
 import type { Pins } from '../platform/tools/versions.js';
-import { labImages, labUsesIstio } from '../offline/images.js';
+import { labImages } from '../offline/images.js';
+import { labTools } from '../platform/lab-tools.js';
 import { dumpCluster } from './dump.js';
 import { hostInfo, toolVersions } from './facts.js';
 import { buildMatrix, renderMatrixMarkdown, type Matrix } from './matrix.js';
@@ -82,7 +83,7 @@ export async function reproduce(o: ReproOptions): Promise<ReproResult> {
   const [host, tools] = await Promise.all([hostInfo(o.deps.runner, o.deps.baseEnv), toolVersions(o.deps.runner, env)]);
   const dumps: ReproData['dumps'] = [];
   if (provisioned) {
-    const istio = labUsesIstio(o.lab);
+    const istio = labTools(o.lab).includes('istioctl');
     for (const c of provisioned.clusters) {
       dumps.push({ cluster: c.kindName, dump: await dumpCluster({ runner: o.deps.runner, env, context: c.context, istio }) });
     }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../support/requirements.js';
-import { runCheck, runChecks } from '../../src/checks/run.js';
+import { baselineOf, runCheck, runChecks } from '../../src/checks/run.js';
 import { parsePem } from '../../src/checks/certs.js';
 import { FakeRunner } from './fake-runner.js';
 import { makeCheck, makeCtx } from './helpers.js';
@@ -74,9 +74,10 @@ describe.skipIf(skipWithout({ name: 'openssl', available: haveOpenssl, install: 
   it('NotAfter later than at the start of the step, against a `check before` baseline', async () => {
     const files = { current: old.cert };
     const ctx = ctxWith(node(files));
-    const before = await runChecks([makeCheck('certificate', { file }, {}, 40)], ctx, { recordBaseline: true });
+    const before = await runChecks([makeCheck('certificate', { file }, {}, 40)], () => ctx);
     expect(before[0]?.status).toBe('pass');
-    expect(ctx.baseline.get('40')).toMatchObject({ target: 'file kindlab-lab1-control-plane:/etc/kubernetes/pki/apiserver.crt' });
+    ctx.baseline = baselineOf(before);
+    expect(ctx.baseline.get('line:40')).toMatchObject({ target: 'file kindlab-lab1-control-plane:/etc/kubernetes/pki/apiserver.crt' });
 
     const after = makeCheck('certificate', { file, notAfterAfter: 'stepStart', validFor: '8000h' }, { timeout: '5s' }, 48);
     const stale = await runCheck(after, ctx);

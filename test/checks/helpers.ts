@@ -1,7 +1,7 @@
 /** Building checks and contexts for tests, and reading recorded inputs from fixtures/checks/. */
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../src/core/seams.js';
-import { checkKinds, commonCheckOptions, type CheckKind, type CheckSpec } from '../../src/checks/schema.js';
+import { checkKinds, commonCheckOptions, type CheckKind, type CheckSpec } from '../../src/model/check-schema.js';
 import type { CheckContext } from '../../src/checks/types.js';
 import { FakeKube } from './fake-kube.js';
 import { FakeRunner } from './fake-runner.js';

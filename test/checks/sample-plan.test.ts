@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleSize } from '../../src/checks/kinds/traffic.js';
 import { attemptPlan, checkPower, perAttemptPower, sampleSizeWarning } from '../../src/checks/sample-plan.js';
 import { goodnessOfFit, binomialPmf } from '../../src/checks/stats.js';
-import type { CheckSpec } from '../../src/checks/schema.js';
+import type { CheckSpec } from '../../src/model/check-schema.js';
 import { makeCheck } from './helpers.js';
 
 /** Exact probability that one attempt of n requests accepts a two-class split whose true share of `a` is `truth`. */

@@ -97,6 +97,19 @@ describe('facilitator preflight', () => {
     expect([...doc.summary.canRun, ...doc.summary.notReady]).toEqual(['canary-l4']);
     expect(r.code).toBe(doc.ready ? 0 : 3);
   }, 60_000);
+
+  it('`doctor --lab` checks the tools each lab runs: helm for ingress-ha, istioctl only for an Istio lab', async () => {
+    h = await createSimHarness();
+    const r = await cli(['doctor', '--lab', 'ingress-ha', '--lab', 'istio-bookinfo', '--lab', 'canary-l4', '--json'], h.env);
+    const doc = JSON.parse(r.out) as { findings: Array<{ id: string }>; labs: Array<{ lab: string; findings: Array<{ id: string }> }> };
+    const tools = (findings: Array<{ id: string }>) => findings.map((f) => f.id).filter((id) => id.startsWith('tools.'));
+    expect(tools(doc.findings)).toEqual([]);
+    expect(Object.fromEntries(doc.labs.map((l) => [l.lab, tools(l.findings)]))).toEqual({
+      'ingress-ha': ['tools.kind', 'tools.kubectl', 'tools.helm'],
+      'istio-bookinfo': ['tools.kind', 'tools.kubectl', 'tools.istioctl'],
+      'canary-l4': ['tools.kind', 'tools.kubectl'],
+    });
+  }, 60_000);
 });
 
 describe('bug reports', () => {

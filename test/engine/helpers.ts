@@ -1,9 +1,9 @@
 /** Small builders for engine tests: a lab model without parsing, a fake platform, scripted checks. */
-import type { CheckSpec } from '../../src/checks/schema.js';
+import type { CheckSpec } from '../../src/model/check-schema.js';
 import type { CheckResult } from '../../src/checks/types.js';
 import type { Clock } from '../../src/core/seams.js';
 import type { EngineDeps } from '../../src/engine/runtime.js';
-import type { Lab, Step } from '../../src/lab/model.js';
+import type { Lab, Step } from '../../src/model/lab.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
 import type { Platform, ProvisionedLab } from '../../src/platform/types.js';
 

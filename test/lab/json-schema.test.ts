@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkKindNames } from '../../src/checks/schema.js';
+import { checkKindNames } from '../../src/model/check-schema.js';
 import { generateSchemas } from '../../src/lab/json-schema.js';
 
 describe('the published JSON Schemas', () => {

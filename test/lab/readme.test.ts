@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkKindNames } from '../../src/checks/schema.js';
+import { checkKindNames } from '../../src/model/check-schema.js';
 import { parseCheckBlock } from '../../src/lab/check-block.js';
-import { frontMatterSchema } from '../../src/lab/frontmatter-schema.js';
+import { frontMatterSchema } from '../../src/model/frontmatter-schema.js';
 import { IssueList } from '../../src/lab/issues.js';
 
 const guide = readFileSync('labs/README.md', 'utf8');

@@ -15,10 +15,10 @@ import { DestinationRule, Gateway, VirtualService } from '@kubernetes-models/ist
 import { Telemetry } from '@kubernetes-models/istio/telemetry.istio.io/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { checkKinds, commonCheckOptions } from '../../src/checks/schema.js';
+import { checkKinds, commonCheckOptions } from '../../src/model/check-schema.js';
 import { allSh, blocksOf, checkItems, kindOf, readLab, repo, runnableSh } from './raw-lab.js';
 import { retiredLines, sampleUses } from './sample-images.js';
-import { frontMatterSchema } from '../../src/lab/frontmatter-schema.js';
+import { frontMatterSchema } from '../../src/model/frontmatter-schema.js';
 
 const labIds = ['istio-bookinfo', 'istio-traffic', 'istio-observability', 'istio-tracing', 'istio-resilience'] as const;
 const labs = labIds.map((id) => readLab(id));

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { checkKinds } from '../../src/checks/schema.js';
+import { checkKinds } from '../../src/model/check-schema.js';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { findLab } from '../../src/lab/catalog.js';
 import { normalizeImage, parseImage } from '../../src/offline/image-ref.js';
 import { dockerRunImages, imageArgs, imagesInYaml, istioHomeRefs, labImages, mergeImageLists } from '../../src/offline/images.js';
-import { CPK_ENVOY_IMAGE } from '../../src/offline/platform-images.js';
+import { CPK_ENVOY_IMAGE } from '../../src/platform/addons/loadbalancer.js';
 import { PINS } from '../../src/platform/tools/pins.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';
 

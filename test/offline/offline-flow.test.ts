@@ -16,7 +16,7 @@ import { list as tarList } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunOptions } from '../../src/core/seams.js';
 import { findLab } from '../../src/lab/catalog.js';
-import type { Lab } from '../../src/lab/model.js';
+import type { Lab } from '../../src/model/lab.js';
 import { bundle } from '../../src/offline/bundle.js';
 import { savedName } from '../../src/offline/docker-cli.js';
 import { parseImage } from '../../src/offline/image-ref.js';
@@ -117,7 +117,8 @@ describe('prefetch (recorded docker commands; no image is pulled)', () => {
     const r = await prefetch(labs, deps, { pins, host, extraPlatforms: [{ os: 'darwin', arch: 'arm64' }] });
 
     expect(ensure.calls.map((c) => c.host)).toEqual(['linux-amd64', 'darwin-arm64']);
-    expect(ensure.calls[0]?.need).toEqual(['kind', 'kubectl']);
+    // ingress-ha installs its controller with helm in a step: the bundle must carry helm.
+    expect(ensure.calls[0]?.need).toEqual(['kind', 'kubectl', 'helm']);
     const pulls = dockerCalls(runner).filter((c) => c.startsWith('pull '));
     expect(pulls.every((p) => p.startsWith('pull --platform linux/amd64 '))).toBe(true);
     expect(pulls).toContain(`pull --platform linux/amd64 docker.io/${pins.nodeImage}`);
@@ -131,7 +132,7 @@ describe('prefetch (recorded docker commands; no image is pulled)', () => {
     const saved = await readJson<PrefetchManifest>(prefetchManifestPath(deps.cacheDir));
     expect(saved?.labs).toEqual(['canary-l4', 'ingress-ha']);
     expect(saved?.platform).toBe('linux/amd64');
-    expect(saved?.tools.map((t) => `${t.tool}@${t.platform}`)).toEqual(['kind@linux-amd64', 'kubectl@linux-amd64', 'kind@darwin-arm64', 'kubectl@darwin-arm64']);
+    expect(saved?.tools.map((t) => `${t.tool}@${t.platform}`)).toEqual(['kind@linux-amd64', 'kubectl@linux-amd64', 'helm@linux-amd64', 'kind@darwin-arm64', 'kubectl@darwin-arm64', 'helm@darwin-arm64']);
 
     // A second prefetch pulls nothing that is already there.
     runner.calls.length = 0;
@@ -201,7 +202,7 @@ describe('bundle and import', () => {
     expect(calls.filter((c) => c.startsWith('push '))).toHaveLength(cluster.length);
     const controller = cluster.find((i) => i.ref.includes('ingress-nginx/controller')) as (typeof cluster)[number];
     expect(calls).toContain(`tag ${savedName(controller.ref)} ${endpoint.pushHost}/ingress-nginx/controller:v1.15.1`);
-    expect(r.toolFiles).toBe(2);
+    expect(r.toolFiles).toBe(3);
     expect((await stat(join(adeps.cacheDir, 'tools', 'kind', pins.kind, 'linux-amd64', 'kind'))).isFile()).toBe(true);
 
     const state = (await readJson<OfflineState>(offlineStatePath(adeps.stateDir))) as OfflineState;

@@ -11,8 +11,10 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { commandWorks, skipWithout, type Requirement } from '../support/requirements.js';
 import { findLab, listLabs } from '../../src/lab/catalog.js';
-import type { Lab } from '../../src/lab/model.js';
-import { captureJsonPath, renderExportScript, sh } from '../../src/repro/export-script.js';
+import type { Lab } from '../../src/model/lab.js';
+import { captureJsonPath } from '../../src/repro/export/captures.js';
+import { renderExportScript } from '../../src/repro/export/script.js';
+import { sh } from '../../src/repro/export/shell.js';
 import { PINS } from '../../src/platform/tools/pins.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProcessRunner, RunOptions, RunResult } from '../../src/core/seams.js';
-import type { Lab } from '../../src/lab/model.js';
+import type { Lab } from '../../src/model/lab.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
 import type { Platform, ProvisionedLab } from '../../src/platform/types.js';
 import { resolvePins } from '../../src/platform/tools/versions.js';

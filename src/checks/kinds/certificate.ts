@@ -5,7 +5,7 @@
  * cert-rotation lab proves the API server now serves a renewed certificate.
  */
 import { parseDuration } from '../../core/duration.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckContext, CheckImplementation } from '../types.js';
 import { CheckConfigError } from '../errors.js';
 import { excerpt, regex } from '../format.js';

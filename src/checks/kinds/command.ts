@@ -2,7 +2,7 @@
  * command: the escape hatch — a script's exit code and output patterns. On the host it runs with
  * the lab's environment (kubeconfig, pinned tools) in the lab folder; on a node or container with sh.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { excerpt, regex } from '../format.js';
 import { execAt, nodeContainer } from '../vantage.js';

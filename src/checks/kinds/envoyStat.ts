@@ -3,7 +3,7 @@
  * `pilot-agent request GET stats` in the istio-proxy container (the admin port listens on
  * localhost only). An exact name reads one stat; a /regex/ sums every matching stat.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { compare, describeComparison } from '../compare.js';
 import { excerpt, plural } from '../format.js';

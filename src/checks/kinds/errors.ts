@@ -3,7 +3,7 @@
  * when given) — judged like a share. Requests without a response count as errors too (a client
  * would see one), unless a body pattern is given, which only a response can match.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { percent, regex } from '../format.js';
 import { describeRequest, gotResponse, reproduce, sample, statusTally } from '../request.js';

@@ -4,7 +4,7 @@
  * checks (a route, a gateway, a fault) usually takes a moment to be programmed.
  */
 import { parseDuration } from '../../core/duration.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { excerpt, ms, regex } from '../format.js';
 import { partialMatch, formatDifference, show } from '../partial-match.js';

@@ -4,7 +4,7 @@
  * binomial test, bounds as written. Requests that failed otherwise are left out and reported.
  */
 import { parseDuration } from '../../core/duration.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { ms, percent, plural } from '../format.js';
 import { describeRequest, gotResponse, reproduce, sample } from '../request.js';

@@ -4,7 +4,7 @@
  * The circuit-breaking lab's evidence: with one connection every call succeeds, with three a share
  * are answered 503 by the client sidecar.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { compare, describeComparison } from '../compare.js';
 import { excerpt, percent } from '../format.js';

@@ -2,7 +2,7 @@
  * metrics: a PromQL instant query against the lab's Prometheus returns the expected number of
  * series and values. Polled: Prometheus scrapes every 15 s or so, so fresh traffic shows up late.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { compare, describeComparison } from '../compare.js';
 import { plural } from '../format.js';

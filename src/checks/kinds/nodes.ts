@@ -5,7 +5,7 @@
  * other role name counts nodes labeled node-role.kubernetes.io/<role>.
  */
 import type { KubeObject } from '../../core/seams.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { AttemptOutcome, CheckContext, CheckImplementation } from '../types.js';
 import { plural } from '../format.js';
 import { selectorMatches } from '../label-selector.js';

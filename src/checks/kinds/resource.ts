@@ -3,7 +3,7 @@
  * shape, or is absent. Waits on a watch of the kind and re-reads on every event.
  */
 import type { KubeObject, ListQuery } from '../../core/seams.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { AttemptOutcome, CheckContext, CheckImplementation } from '../types.js';
 import { compare, describeComparison } from '../compare.js';
 import { plural } from '../format.js';

@@ -5,7 +5,7 @@
  * its pods.
  */
 import type { KubeObject, ListQuery } from '../../core/seams.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { AttemptOutcome, CheckContext, CheckImplementation } from '../types.js';
 import { plural } from '../format.js';
 import { isPodReady, podState } from '../vantage.js';

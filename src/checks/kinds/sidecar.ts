@@ -5,7 +5,7 @@
  * istio-init container adds the expected capabilities ([] = no istio-init, as with Istio CNI).
  */
 import type { KubeObject } from '../../core/seams.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { AttemptOutcome, CheckContext, CheckImplementation } from '../types.js';
 import { plural } from '../format.js';
 import { workloadSelector } from '../vantage.js';

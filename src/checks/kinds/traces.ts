@@ -4,7 +4,7 @@
  * Jaeger: GET <basePath>/api/traces?service=...; Zipkin: GET /api/v2/traces?serviceName=...
  */
 import { parseDuration } from '../../core/duration.js';
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { CheckImplementation } from '../types.js';
 import { plural } from '../format.js';
 import { jsonBody, serviceGet } from '../service-api.js';

@@ -3,7 +3,7 @@
  * shares must agree with the expected ones by a chi-square goodness-of-fit test (exact binomial
  * tests for small samples, exact rules for 0% and 100%) — see src/checks/stats.ts.
  */
-import type { CheckSpecOf } from '../schema.js';
+import type { CheckSpecOf } from '../../model/check-schema.js';
 import type { AttemptPlan, CheckImplementation } from '../types.js';
 import { perAttemptPower } from '../sample-plan.js';
 import { excerpt, percent, table } from '../format.js';

@@ -4,7 +4,7 @@
  * provisioning with an unrelated-looking error.
  */
 import { KindlabError } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import type { Cli } from '../context.js';
 
 /** Probes that can block a start; registry reachability and leftovers only warn, so `doctor` shows them. */

@@ -1,7 +1,7 @@
 /** Argument fragments and helpers shared by several commands. */
 import { parseDuration } from '../../core/duration.js';
 import { KindlabError } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import { ProgressStore } from '../../engine/progress.js';
 import type { LabRuntime } from '../../engine/runtime.js';
 import { LabSession } from '../../engine/session.js';

@@ -4,8 +4,8 @@ import type { Command } from '../main.js';
 import { ansi } from '../terminal.js';
 import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
 
-/** Probes whose outcome depends on the lab (memory/CPUs, mapped ports); the rest run once. */
-const perLabProbes = new Set(['docker.resources', 'ports']);
+/** Probes whose outcome depends on the lab (memory/CPUs, mapped ports, the tools it runs); the rest run once. */
+const perLabProbes = new Set(['docker.resources', 'ports', 'tools']);
 
 const command: Command = (cli) =>
   defineCommand({
@@ -23,7 +23,7 @@ const command: Command = (cli) =>
       helm: versionOptions.helm,
     },
     async run({ args, rawArgs }) {
-      const { runDoctor, defaultProbes, blockingFindings, renderFindings } = await import('../../platform/doctor/index.js');
+      const { runDoctor, defaultProbes, blockingFindings, doctorExitCode, renderFindings } = await import('../../platform/doctor/index.js');
       const { listLabs } = await import('../../lab/catalog.js');
       const ids = new Set<string>(args._);
       rawArgs.forEach((a, i) => {
@@ -32,7 +32,7 @@ const command: Command = (cli) =>
       });
       if (args.all) for (const l of await listLabs()) ids.add(l.id);
       if (args.upstream) {
-        const { upstreamDoctor } = await import('../../platform/doctor/upstream/index.js');
+        const { upstreamDoctor } = await import('../../offline/upstream/index.js');
         const json = Boolean(args.json);
         return upstreamDoctor({ labIds: [...ids], overrides: overridesFrom(args), json, color: cli.term.color, env: cli.env, cacheDir: cli.paths.cache, out: (t) => cli.term.out(t), status: (m) => cli.status(m) });
       }
@@ -45,13 +45,14 @@ const command: Command = (cli) =>
       const offlineDeps = { runner: deps.runner, docker: cli.env.KINDLAB_DOCKER || 'docker', env: cli.env, cacheDir: cli.paths.cache, stateDir: cli.paths.state };
       for (const id of ids) {
         const lab = await loadLab(id);
-        const findings = await runDoctor({ lab: lab.meta, context, overrides, probes: defaultProbes.filter((p) => perLabProbes.has(p.id)) });
+        const findings = await runDoctor({ lab: { ...lab.meta, steps: lab.steps }, context, overrides, probes: defaultProbes.filter((p) => perLabProbes.has(p.id)) });
         // Offline readiness only informs (a warning at most): the lab can still start with a network.
         const offline = await offlineFinding(lab, resolvePins(overrides), offlineDeps);
         findings.push(offline);
         perLab.push({ lab: id, ready: blockingFindings([...general, ...findings]).length === 0, offline: offline.status === 'ok', findings });
       }
-      const ready = blockingFindings(general).length === 0 && perLab.every((l) => l.ready);
+      const exitCode = doctorExitCode([...general, ...perLab.flatMap((l) => l.findings)]);
+      const ready = exitCode === ExitCode.ok;
       if (args.json) {
         const summary = {
           canRun: perLab.filter((l) => l.ready).map((l) => l.lab),
@@ -75,7 +76,7 @@ const command: Command = (cli) =>
           );
         }
       }
-      return ready ? ExitCode.ok : ExitCode.environment;
+      return exitCode;
     },
   });
 export default command;

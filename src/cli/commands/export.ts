@@ -39,7 +39,7 @@ const command: Command = (cli) =>
     },
     async run({ args }) {
       const lab = await loadLab(args.lab);
-      const [{ renderExportScript }, { resolvePins }] = await Promise.all([import('../../repro/export-script.js'), import('../../platform/tools/versions.js')]);
+      const [{ renderExportScript }, { resolvePins }] = await Promise.all([import('../../repro/export/script.js'), import('../../platform/tools/versions.js')]);
       const pins = resolvePins(overridesFrom(args));
       const script = await renderExportScript(lab, {
         pins,

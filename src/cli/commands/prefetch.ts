@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { ExitCode, KindlabError } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import type { Command } from '../main.js';
 import { listArg, offlineDeps } from './_offline.js';
 import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';

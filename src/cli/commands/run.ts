@@ -3,7 +3,7 @@ import { defineCommand } from 'citty';
 import { ExitCode, KindlabError } from '../../core/errors.js';
 import { renderSummary, toJUnit, type RunReport } from '../../engine/report.js';
 import { runLab, type RunEvent } from '../../engine/unattended.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure } from '../render.js';

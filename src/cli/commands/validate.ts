@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { ExitCode, LabFormatError, type LabIssue } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import type { Lab } from '../../model/lab.js';
 import type { Command } from '../main.js';
 import { ansi } from '../terminal.js';
 import { jsonOption } from './_shared.js';

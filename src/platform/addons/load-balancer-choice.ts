@@ -4,22 +4,27 @@
  * some Podman setups). The lab file is not changed; only this run's copy of its front matter.
  */
 import { KindlabError } from '../../core/errors.js';
-import type { Lab } from '../../lab/model.js';
+import { addonSpecName } from '../../model/frontmatter-schema.js';
+import type { Lab } from '../../model/lab.js';
+import { ADDONS, INSTALL_ORDER } from './registry.js';
 import { resolveAddons } from './settings.js';
 
-export const LOAD_BALANCERS = ['cloud-provider-kind', 'metallb'] as const;
-export type LoadBalancerChoice = (typeof LOAD_BALANCERS)[number];
-
-const nameOf = (spec: Lab['meta']['addons'][number]) => (typeof spec === 'string' ? spec : Object.keys(spec)[0]);
+/** The addons that give LoadBalancer IPs, the default one first. */
+const LOAD_BALANCERS = [
+  ...INSTALL_ORDER.filter((n) => ADDONS[n].loadBalancer === 'default'),
+  ...INSTALL_ORDER.filter((n) => ADDONS[n].loadBalancer === 'alternative'),
+];
 
 export function withLoadBalancer(lab: Lab, choice: string | undefined): Lab {
-  if (choice === undefined || choice === 'cloud-provider-kind') return lab;
-  if (choice !== 'metallb') {
+  if (choice === undefined || choice === LOAD_BALANCERS[0]) return lab;
+  const chosen = LOAD_BALANCERS.find((n) => n === choice);
+  if (!chosen) {
     throw new KindlabError('usage', `unknown load balancer "${choice}"`, { fix: `Choose one of: ${LOAD_BALANCERS.join(', ')}.` });
   }
   const names = lab.meta.clusters.map((c) => c.name ?? '');
-  const usesCpk = resolveAddons(lab.meta.addons, names).some((a) => a.name === 'cloud-provider-kind');
-  if (!usesCpk) return lab;
-  const addons = lab.meta.addons.filter((a) => nameOf(a) !== 'cloud-provider-kind');
-  return { ...lab, meta: { ...lab.meta, addons: [...addons, 'metallb'] } };
+  // The one the lab gets, listed or added because a LoadBalancer Service needs it.
+  const current = resolveAddons(lab.meta.addons, names).find((a) => ADDONS[a.name].loadBalancer);
+  if (!current || current.name === chosen) return lab;
+  const addons = lab.meta.addons.filter((a) => addonSpecName(a) !== current.name);
+  return { ...lab, meta: { ...lab.meta, addons: [...addons, chosen] } };
 }

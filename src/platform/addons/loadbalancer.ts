@@ -1,5 +1,6 @@
 /**
- * LoadBalancer Services on kind.
+ * LoadBalancer Services on kind: the two addons that give them IPs, cloud-provider-kind and MetalLB.
+ * A lab uses one of them (`--load-balancer` swaps them for a run), so they share this module.
  *
  * cloud-provider-kind (the default; what kind's docs point to) runs outside the clusters, as one
  * container serving every kind cluster on the host: for each LoadBalancer Service it starts an Envoy
@@ -19,13 +20,23 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import type { KubeObject } from '../../core/seams.js';
-import { OWNED_LABEL, SCOPE_LABEL } from '../kind/names.js';
+import { listKindClusters } from '../kind/cluster.js';
+import { isOwnedClusterName, OWNED_LABEL, SCOPE_LABEL } from '../kind/names.js';
 import { kubectlArgs, mustRun, outputTail, phaseError } from '../kind/run.js';
 import { waitForWorkloads } from '../kind/wait.js';
 import { DEFAULT_ADDON_TIMEOUT_MS, type ClusterContext, type HostContext } from './context.js';
-import type { AddonSettings } from './settings.js';
+import { clustersSetting, type ClusterAddon, type HostAddon } from './types.js';
+
+const cloudProviderKindSettings = z.strictObject({
+  /** Force --enable-lb-port-mapping (on by default with Docker Desktop, where LB IPs are not routable). */
+  portMapping: z.boolean().optional(),
+  /** The Docker socket as the daemon sees it; /var/run/docker.sock unless the engine is rootless. */
+  dockerSocket: z.string().startsWith('/').optional(),
+});
+type CloudProviderKindSettings = z.infer<typeof cloudProviderKindSettings>;
 
 export const CPK_CONTAINER = 'kindlab-cloud-provider-kind';
 const PHASE_CPK = 'Starting cloud-provider-kind';
@@ -85,7 +96,7 @@ async function foreignCloudProviderKind(ctx: HostContext): Promise<string | unde
 
 export async function ensureCloudProviderKind(
   ctx: HostContext,
-  settings: AddonSettings['cloud-provider-kind'],
+  settings: CloudProviderKindSettings,
   env: { hostPlatform: NodeJS.Platform; dockerOperatingSystem: string },
 ): Promise<{ started: boolean }> {
   const state = await inspectRunning(ctx, CPK_CONTAINER);
@@ -246,3 +257,131 @@ export async function installMetallb(ctx: ClusterContext, range: string): Promis
     }
   }
 }
+
+// ---------------------------------------------------------------- the two addons
+
+/**
+ * Envoy for cloud-provider-kind v0.11.1: its pkg/constants/constants.go DefaultProxyImageName
+ * "envoyproxy/envoy:v1.33.2" on registry docker.io (read from the v0.11.1 tag).
+ */
+export const CPK_ENVOY_IMAGE = 'docker.io/envoyproxy/envoy:v1.33.2';
+const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
+
+async function dockerOperatingSystem(ctx: HostContext): Promise<string> {
+  const r = await ctx.runner.run(ctx.tools.docker, ['info', '--format', '{{.OperatingSystem}}'], { env: ctx.env, timeoutMs: 30_000 });
+  return r.exitCode === 0 ? r.stdout.trim() : '';
+}
+
+export const cloudProviderKind: HostAddon<CloudProviderKindSettings> = {
+  scope: 'host',
+  settings: cloudProviderKindSettings,
+  loadBalancer: 'default',
+  versions: (pins) => ({ 'cloud-provider-kind': pins.cloudProviderKindImage }),
+  images: (_settings, pins) => [
+    { ref: pins.cloudProviderKindImage, place: 'host', why: 'cloud-provider-kind' },
+    { ref: CPK_ENVOY_IMAGE, place: 'host', why: 'Envoy load balancers started by cloud-provider-kind' },
+  ],
+  async start(host, settings, machine) {
+    return ensureCloudProviderKind(host, settings, {
+      hostPlatform: machine.hostPlatform,
+      // Only asked when the lab leaves the choice to kindlab.
+      dockerOperatingSystem: settings.portMapping === undefined ? await dockerOperatingSystem(host) : '',
+    });
+  },
+  async stop(host) {
+    await host.runner.run(host.tools.docker, ['rm', '-f', CPK_CONTAINER], { env: host.env });
+    return 'stopped cloud-provider-kind (no kindlab cluster left)';
+  },
+  script(w, s) {
+    const run = (portMapping: boolean) =>
+      w.command(['docker', ...cloudProviderKindRunArgs({ image: w.pins.cloudProviderKindImage, portMapping, dockerSocket: s.dockerSocket ?? DEFAULT_DOCKER_SOCKET })]);
+    w.lines(
+      `if [ "$(docker inspect --format '{{.State.Running}}' ${CPK_CONTAINER} 2>/dev/null || true)" != true ]; then`,
+      `  say "Starting cloud-provider-kind (${w.pins.cloudProviderKind})"`,
+      `  docker rm -f ${CPK_CONTAINER} >/dev/null 2>&1 || true`,
+    );
+    if (s.portMapping !== undefined) w.lines(`  ${run(s.portMapping)} >/dev/null`);
+    else {
+      w.lines(
+        '  # Docker Desktop cannot route to LoadBalancer IPs from the host: each Envoy then gets a host port.',
+        `  if [ "$(uname -s)" = Darwin ] || docker info --format '{{.OperatingSystem}}' | grep -qi 'docker desktop'; then`,
+        `    ${run(true)} >/dev/null`,
+        '  else',
+        `    ${run(false)} >/dev/null`,
+        '  fi',
+      );
+    }
+    w.lines('fi');
+  },
+  downScript(w) {
+    w.lines(
+      '  # cloud-provider-kind serves every kind cluster on this machine: only removed when no kindlab cluster is left.',
+      `  if ! kind get clusters 2>/dev/null | grep -q '^kindlab-'; then docker rm -f ${CPK_CONTAINER} >/dev/null 2>&1 || true; fi`,
+    );
+  },
+};
+
+/** poolRange and metallbPoolObjects in bash, for `kindlab export`. */
+const METALLB_POOL_FUNCTION = String.raw`# The address pool kindlab gives MetalLB: a 256-address block from the top of the kind network
+# (one block per cluster, the first one without the broadcast address). Only /16 networks here.
+metallb_pool() {
+  local ctx="$1" index="$2" subnet prefix bits o1 o2 third last range
+  subnet="$(docker network inspect kind --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}' | tr ' ' '\n' | grep -E '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/' | head -n1)"
+  prefix="${"$"}{subnet%/*}"; bits="${"$"}{subnet#*/}"
+  [ "$bits" = 16 ] || die "the kind network is $subnet; this script only carves MetalLB pools from a /16"
+  IFS=. read -r o1 o2 _ _ <<<"$prefix"
+  third=$((255 - index)); last=255; if [ "$index" = 0 ]; then last=254; fi
+  range="$o1.$o2.$third.0-$o1.$o2.$third.$last"
+  for _ in $(seq 1 10); do
+    if kubectl --context "$ctx" apply -f - <<EOF
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: {name: kindlab, namespace: metallb-system}
+spec: {addresses: ["$range"]}
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: {name: kindlab, namespace: metallb-system}
+spec: {ipAddressPools: [kindlab]}
+EOF
+    then return 0; fi
+    sleep 2
+  done
+  die "MetalLB did not accept the address pool"
+}`;
+
+const metallbSettings = z.strictObject({ clusters: clustersSetting });
+
+/** What the MetalLB installs of one run share: each cluster's pool index and the kind network's subnet. */
+interface MetallbPools {
+  index: Record<string, number>;
+  subnet: () => Promise<string>;
+}
+
+export const metallb: ClusterAddon<z.infer<typeof metallbSettings>, MetallbPools> = {
+  scope: 'cluster',
+  settings: metallbSettings,
+  loadBalancer: 'alternative',
+  versions: (pins) => ({ metallb: pins.metallb }),
+  downloads: (pins) => [{ url: metallbManifestUrl(pins.metallb), check: 'exists', why: `MetalLB ${pins.metallb} manifest` }],
+  // ASSUMED: metallb-native.yaml of the pinned tag uses quay.io/metallb/{controller,speaker}:<tag>.
+  images: (_settings, pins) => ['controller', 'speaker'].map((c) => ({ ref: `quay.io/metallb/${c}:${pins.metallb}`, place: 'cluster', why: `MetalLB ${pins.metallb}` })),
+  async prepare(host, kindNames, machine) {
+    const live = (await listKindClusters({ runner: host.runner, tools: host.tools, env: host.env }, 'Installing addons')).filter(isOwnedClusterName);
+    const index = await reservePools(machine.stateRoot, live, kindNames);
+    let subnet: Promise<string> | undefined;
+    return { index, subnet: () => (subnet ??= kindNetworkSubnet(host)) };
+  },
+  install: async (ctx, _settings, pools) => installMetallb(ctx, poolRange(await pools.subnet(), pools.index[ctx.kindName] ?? 0)),
+  scriptSetup: (w) => w.lines(METALLB_POOL_FUNCTION),
+  script(w, _settings, t) {
+    const k = (...args: string[]) => w.command(['kubectl', '--context', t.context, ...args]);
+    w.lines(
+      `say "Installing MetalLB ${w.pins.metallb} in ${t.kindName}"`,
+      k('apply', '-f', metallbManifestUrl(w.pins.metallb)),
+      k('-n', 'metallb-system', 'rollout', 'status', 'deployment/controller', '--timeout=300s'),
+      k('-n', 'metallb-system', 'rollout', 'status', 'daemonset/speaker', '--timeout=300s'),
+      `metallb_pool ${w.word(t.context)} ${t.index}`,
+    );
+  },
+};

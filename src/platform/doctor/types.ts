@@ -3,7 +3,8 @@
  * decides how to print them; `start`/`run` refuse to continue on any `fail`.
  */
 import type { ProcessRunner } from '../../core/seams.js';
-import type { FrontMatter } from '../../lab/frontmatter-schema.js';
+import type { FrontMatter } from '../../model/frontmatter-schema.js';
+import type { Step } from '../../model/lab.js';
 import type { DockerStatus } from '../docker.js';
 import type { Pins } from '../tools/versions.js';
 
@@ -20,8 +21,8 @@ export interface Finding {
   details?: string[];
 }
 
-/** The parts of a lab the probes look at. */
-export type LabRequirements = Pick<FrontMatter, 'id' | 'requires' | 'clusters'> & { addons?: FrontMatter['addons'] };
+/** The parts of a lab the probes look at; `steps` are the commands that decide its tools (labTools). */
+export type LabRequirements = Pick<FrontMatter, 'id' | 'requires' | 'clusters'> & { addons?: FrontMatter['addons']; steps?: readonly Step[] };
 
 export type BindResult = { ok: true } | { ok: false; code: string; message: string };
 

@@ -12,7 +12,7 @@ import { KindlabError } from '../../core/errors.js';
 import type { ProcessRunner, RunResult } from '../../core/seams.js';
 import { canBind } from '../kind/host-ports.js';
 import { kubectlArgs, outputTail, type ClusterAccess } from '../kind/run.js';
-import { ISTIO_NAMESPACE } from './install.js';
+import { ISTIO_NAMESPACE } from '../addons/istio.js';
 
 export const LOOPBACK = '127.0.0.1';
 

@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { KindlabError } from '../../core/errors.js';
-import type { ClusterSpec, NodeSpec } from '../../lab/frontmatter-schema.js';
+import type { ClusterSpec, NodeSpec } from '../../model/frontmatter-schema.js';
 import { MAX_KIND_NAME, contextName, kindClusterName, nodeNames } from './names.js';
 import { nodeLabelProblem } from './node-labels.js';
 

@@ -4,7 +4,7 @@
  * TCP port on its listen address first and names the port and the cluster when one is taken.
  */
 import { createServer } from 'node:net';
-import type { ClusterSpec } from '../../lab/frontmatter-schema.js';
+import type { ClusterSpec } from '../../model/frontmatter-schema.js';
 import { expandNodes } from './config.js';
 
 export interface HostPort {

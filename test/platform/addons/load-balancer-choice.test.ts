@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KindlabError } from '../../../src/core/errors.js';
 import { withLoadBalancer } from '../../../src/platform/addons/load-balancer-choice.js';
 import { resolveAddons } from '../../../src/platform/addons/settings.js';
-import type { Lab } from '../../../src/lab/model.js';
+import type { Lab } from '../../../src/model/lab.js';
 
 const lab = (addons: Lab['meta']['addons']): Lab =>
   ({ meta: { id: 'x', clusters: [{ workers: 1 }], addons }, dir: '/l/labs/x', file: '/l/labs/x/lab.md', intro: '', steps: [] }) as unknown as Lab;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KindlabError } from '../../../src/core/errors.js';
-import { clusterSchema } from '../../../src/lab/frontmatter-schema.js';
+import { clusterSchema } from '../../../src/model/frontmatter-schema.js';
 import { createClusters, type ClusterDeps, type ClusterPlan } from '../../../src/platform/kind/cluster.js';
 import { renderKindConfig } from '../../../src/platform/kind/config.js';
 import { hostPortsOf } from '../../../src/platform/kind/host-ports.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KindlabError } from '../../../src/core/errors.js';
-import { clusterSchema, type ClusterSpec } from '../../../src/lab/frontmatter-schema.js';
+import { clusterSchema, type ClusterSpec } from '../../../src/model/frontmatter-schema.js';
 import { REGISTRY_CONFIG_PATCH, renderKindConfig, renderLabClusters } from '../../../src/platform/kind/config.js';
 import { nodeLabelProblem } from '../../../src/platform/kind/node-labels.js';
 

@@ -9,10 +9,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KindlabError } from '../../../src/core/errors.js';
 import { kindlabPaths, labStateDir, type KindlabPaths } from '../../../src/core/paths.js';
 import type { KubeObject } from '../../../src/core/seams.js';
-import { frontMatterSchema } from '../../../src/lab/frontmatter-schema.js';
-import type { Lab } from '../../../src/lab/model.js';
+import { frontMatterSchema } from '../../../src/model/frontmatter-schema.js';
+import type { Lab } from '../../../src/model/lab.js';
 import type { PlatformTools } from '../../../src/platform/kind/tools.js';
-import { createPlatform, validateLabPlatform, type PlatformDeps, type ToolRequest } from '../../../src/platform/platform.js';
+import { createPlatform, planLab, type PlatformDeps, type ToolRequest } from '../../../src/platform/platform.js';
+import { resolvePins } from '../../../src/platform/tools/versions.js';
 import type { ProvisionOptions } from '../../../src/platform/types.js';
 import { FakeClock, FakeKube, FakeRunner, deployment, fakeKind, type Call } from './fakes.js';
 
@@ -130,7 +131,7 @@ describe('createPlatform', () => {
     const platform = createPlatform(deps);
     const up = await platform.up(l, options('mesh'));
 
-    expect(toolRequests[0]?.needs).toEqual({ helm: false, istio: true });
+    expect(toolRequests[0]?.tools).toEqual(['kind', 'kubectl', 'istioctl']);
     expect(statuses).toContain('Creating clusters (2 in parallel)');
     expect(statuses).toContain('Installing addons: gateway-api, istio (2 clusters in parallel)');
     const lines = runner.lines();
@@ -192,11 +193,20 @@ describe('createPlatform', () => {
       },
     ];
     const up = await createPlatform(deps).up(l, options('steps'));
-    expect(toolRequests[0]?.needs).toEqual({ helm: false, istio: true });
+    expect(toolRequests[0]?.tools).toEqual(['kind', 'kubectl', 'istioctl']);
     expect(up.env.ISTIO_HOME).toBe('/cache/istio');
     // Without Istio anywhere in the lab, nothing Istio is fetched.
     await createPlatform(deps).up(lab({ id: 'steps', clusters: [{}] }), options('steps'));
-    expect(toolRequests[1]?.needs).toEqual({ helm: false, istio: false });
+    expect(toolRequests[1]?.tools).toEqual(['kind', 'kubectl']);
+  });
+
+  it('asks for helm when a step runs it, and not for istioctl the lab never runs', async () => {
+    fakeKind(runner, kube, existing, [{ kindName: 'kindlab-helm', nodes: [{ name: 'kindlab-helm-control-plane' }] }]);
+    const l = lab({ id: 'helm', clusters: [{}] });
+    const step = { id: 'install', title: 'Install', index: 1, line: 10, markdown: '', cleanup: [], before: [], checks: [], hints: [] };
+    l.steps = [{ ...step, commands: [{ code: 'helm upgrade --install web web --repo https://charts.example', line: 12 }] }];
+    await createPlatform(deps).up(l, options('helm'));
+    expect(toolRequests[0]?.tools).toEqual(['kind', 'kubectl', 'helm']);
   });
 
   it('attach gives the same environment without creating anything', async () => {
@@ -269,7 +279,7 @@ describe('createPlatform', () => {
     await expect(createPlatform(deps).up(l, options('bad'))).rejects.toThrow(/node-role.kubernetes.io\/ingress/);
     expect(toolRequests).toHaveLength(0);
     expect(runner.calls).toHaveLength(0);
-    expect(() => validateLabPlatform(l.meta)).toThrow(/use the node's `roles:`|list the role under the node's `roles:`/);
+    expect(() => planLab(l.meta, resolvePins({}).nodeImage, false)).toThrow(/use the node's `roles:`|list the role under the node's `roles:`/);
     expect(existsSync(labStateDir(paths, 'bad'))).toBe(false);
   });
 

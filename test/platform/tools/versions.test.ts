@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { KindlabError } from '../../../src/core/errors.js';
 import { DEFAULT_SOURCES, TOOLS } from '../../../src/platform/tools/catalog.js';
 import { hostPlatform } from '../../../src/platform/tools/host.js';
-import { toolsForAddons } from '../../../src/platform/tools/needs.js';
 import { knownK8sVersions, pinWarnings, resolvePins } from '../../../src/platform/tools/versions.js';
 
 describe('resolvePins', () => {
@@ -150,15 +149,3 @@ describe('version output parsing', () => {
   });
 });
 
-describe('toolsForAddons', () => {
-  it('adds tools only for the addons that need them', () => {
-    expect(toolsForAddons([])).toEqual(['kind', 'kubectl']);
-    expect(toolsForAddons(['istio', { 'ingress-nginx': { x: 1 } }, 'cloud-provider-kind', 'istio-addons'])).toEqual([
-      'kind',
-      'kubectl',
-      'istioctl',
-      'helm',
-      'cloudProviderKind',
-    ]);
-  });
-});

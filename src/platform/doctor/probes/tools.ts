@@ -4,11 +4,11 @@
  * network) knows a download is still due.
  */
 import { stat } from 'node:fs/promises';
+import { labTools } from '../../lab-tools.js';
 import { DEFAULT_SOURCES, sameVersion, TOOLS } from '../../tools/catalog.js';
 import { detectVersion, findOnPath } from '../../tools/detect.js';
 import { hostPlatform } from '../../tools/host.js';
 import { cachedLocation } from '../../tools/install.js';
-import { toolsForAddons } from '../../tools/needs.js';
 import { toolVersion, type ToolName } from '../../tools/versions.js';
 import type { DoctorContext, Finding, Probe } from '../types.js';
 
@@ -53,7 +53,7 @@ export const toolsProbe: Probe = {
   title: 'Tools',
   async run(ctx) {
     // Without a lab, the tools of the Istio labs: the common case for a "days before" check.
-    const need: ToolName[] = ctx.lab ? toolsForAddons(ctx.lab.addons ?? []) : ['kind', 'kubectl', 'istioctl'];
+    const need: ToolName[] = ctx.lab ? labTools({ meta: { addons: ctx.lab.addons ?? [] }, steps: ctx.lab.steps ?? [] }) : ['kind', 'kubectl', 'istioctl'];
     return Promise.all(need.map((t) => checkTool(ctx, t)));
   },
 };

@@ -9,20 +9,31 @@
  * docs tell users to run the command again, so kindlab re-applies once after a short pause.
  */
 import { join } from 'node:path';
+import { z } from 'zod';
 import { KindlabError } from '../../core/errors.js';
 import type { RunResult } from '../../core/seams.js';
-import type { ClusterContext } from '../addons/context.js';
-import { DEFAULT_ISTIO_ADDONS, type AddonSettings, type IstioSampleAddon } from '../addons/settings.js';
+import type { ClusterContext } from './context.js';
 import { kubectlArgs, phaseError } from '../kind/run.js';
 import { podProblems, waitForWorkloads, type Workload } from '../kind/wait.js';
-import { ISTIO_NAMESPACE } from './install.js';
+import { ISTIO_NAMESPACE } from './istio.js';
+import { clustersSetting, type ClusterAddon } from './types.js';
+
+const ISTIO_SAMPLE_ADDONS = ['prometheus', 'grafana', 'kiali', 'jaeger', 'zipkin', 'loki'] as const;
+type IstioSampleAddon = (typeof ISTIO_SAMPLE_ADDONS)[number];
+const DEFAULT_ISTIO_ADDONS: IstioSampleAddon[] = ['prometheus', 'grafana', 'kiali', 'jaeger'];
+
+const settings = z.strictObject({
+  clusters: clustersSetting,
+  addons: z.array(z.enum(ISTIO_SAMPLE_ADDONS)).min(1).optional(),
+});
+type IstioAddonsSettings = z.infer<typeof settings>;
 
 const PHASE = 'Installing Istio addons';
 const CRD_RACE = /no matches for kind|ensure CRDs are installed first/i;
 const RETRY_PAUSE_MS = 5000;
 
 /** Where each addon's manifest sits in an Istio release (relative to ISTIO_HOME). */
-export const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
+const ISTIO_ADDON_FILES: Record<IstioSampleAddon, string> = {
   prometheus: 'samples/addons/prometheus.yaml',
   grafana: 'samples/addons/grafana.yaml',
   kiali: 'samples/addons/kiali.yaml',
@@ -49,7 +60,7 @@ export function addonFiles(istioHome: string, addons: readonly IstioSampleAddon[
   return addons.map((a) => join(istioHome, ISTIO_ADDON_FILES[a]));
 }
 
-export async function installIstioAddons(ctx: ClusterContext, settings: AddonSettings['istio-addons']): Promise<void> {
+export async function installIstioAddons(ctx: ClusterContext, settings: IstioAddonsSettings): Promise<void> {
   if (!ctx.istioHome) throw new Error('ISTIO_HOME missing although the lab uses istio-addons');
   const addons = settings.addons ?? DEFAULT_ISTIO_ADDONS;
   const paths = addonFiles(ctx.istioHome, addons);
@@ -74,3 +85,33 @@ export async function installIstioAddons(ctx: ClusterContext, settings: AddonSet
     },
   );
 }
+
+const istioAddons: ClusterAddon<IstioAddonsSettings> = {
+  scope: 'cluster',
+  settings,
+  requires: ['istio'],
+  // Not istioctl itself: the release it comes with, whose samples/addons are applied.
+  tools: ['istioctl'],
+  // Both manifests define the Services `tracing` and `zipkin` in istio-system; the second apply
+  // would silently take over the first one's Services.
+  problem(s) {
+    const list = s.addons ?? DEFAULT_ISTIO_ADDONS;
+    if (list.includes('jaeger') && list.includes('zipkin')) {
+      return 'jaeger and zipkin cannot be installed together (both define the Services "tracing" and "zipkin" in istio-system); pick one';
+    }
+    return undefined;
+  },
+  releaseManifests: (s) => (s.addons ?? DEFAULT_ISTIO_ADDONS).map((a) => ISTIO_ADDON_FILES[a]),
+  install: (ctx, s) => installIstioAddons(ctx, s),
+  script(w, s, t) {
+    const list = s.addons ?? DEFAULT_ISTIO_ADDONS;
+    const apply = `kubectl --context ${w.word(t.context)} apply ${list.map((a) => `-f "$ISTIO_HOME/${ISTIO_ADDON_FILES[a]}"`).join(' ')}`;
+    // The first apply can race CRDs it creates itself; kindlab re-applies once after a pause, so does this.
+    w.lines(`say "Installing Istio addons in ${t.kindName}: ${list.join(', ')}"`, `${apply} || { sleep 5; ${apply}; }`);
+    for (const a of list) {
+      const { kind, name } = workloads[a];
+      w.lines(w.command(['kubectl', '--context', t.context, '-n', ISTIO_NAMESPACE, 'rollout', 'status', `${kind.toLowerCase()}/${name}`, '--timeout=600s']));
+    }
+  },
+};
+export default istioAddons;

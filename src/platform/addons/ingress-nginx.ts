@@ -1,34 +1,38 @@
 /**
- * Ingress controllers and the Gateway API.
- *
  * ingress-nginx is retired upstream (final release: controller v1.15.1, chart 4.15.1, 2026-03-20);
  * kindlab installs it only for labs about its own annotations. It goes in with Helm and a
  * LoadBalancer Service rather than kind's static hostPort manifest, which pins the controller to
  * host ports and does not fit multi-node clusters. Its IngressClass is `nginx` and never the default,
  * so it does not compete with cloud-provider-kind's built-in Ingress controller.
- *
- * Gateway API CRDs: kindlab applies the pinned release's standard-install.yaml itself instead of
- * relying on cloud-provider-kind, which also creates them but asynchronously, some time after it
- * notices the cluster; a lab step creating a Gateway right after `start` would race it. Its CRD
- * manager only creates missing CRDs (pkg/gateway/crd_manager.go), so the two do not conflict as long
- * as both use the standard channel. Server-side apply: the CRDs are too large for the
- * last-applied-configuration annotation of a client-side apply; --force-conflicts because
- * cloud-provider-kind may already own the same fields under its own field manager.
+ * Its images cannot be read from the chart offline, so they are listed here next to the pin they follow.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../../core/seams.js';
-import { kubectlArgs, mustRun } from '../kind/run.js';
-import { allNamedReady, crdEstablished, waitFor, waitForWorkloads, podProblems } from '../kind/wait.js';
+import { z } from 'zod';
+import { mustRun } from '../kind/run.js';
+import { waitForWorkloads, podProblems } from '../kind/wait.js';
+import { PINS } from '../tools/pins.js';
 import { DEFAULT_ADDON_TIMEOUT_MS, type ClusterContext } from './context.js';
-import type { AddonSettings } from './settings.js';
+import { clustersSetting, type ClusterAddon } from './types.js';
 
 const PHASE_NGINX = 'Installing ingress-nginx';
-const PHASE_GATEWAY = 'Installing Gateway API CRDs';
 
-export const INGRESS_NGINX_REPO = 'https://kubernetes.github.io/ingress-nginx';
-export const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
+const settings = z.strictObject({
+  clusters: clustersSetting,
+  kind: z.enum(['Deployment', 'DaemonSet']).optional(),
+  replicaCount: z.int().min(1).max(10).optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
+  externalTrafficPolicy: z.enum(['Cluster', 'Local']).optional(),
+  serviceType: z.enum(['LoadBalancer', 'NodePort']).optional(),
+  /** Extra chart values, merged last (for anything the fields above do not cover). */
+  values: z.record(z.string(), z.unknown()).optional(),
+});
+type IngressNginxSettings = z.infer<typeof settings>;
+
+const INGRESS_NGINX_REPO = 'https://kubernetes.github.io/ingress-nginx';
+const INGRESS_NGINX_NAMESPACE = 'ingress-nginx';
 /** Release name `ingress-nginx` makes the chart name its controller `ingress-nginx-controller`. */
 export const INGRESS_NGINX_CONTROLLER = 'ingress-nginx-controller';
 
@@ -49,7 +53,7 @@ export function mergeValues(base: Values, extra: Values): Values {
 }
 
 /** Chart values for ingress-nginx 4.15.x (charts/ingress-nginx/values.yaml keys). */
-export function ingressNginxValues(s: AddonSettings['ingress-nginx']): Values {
+export function ingressNginxValues(s: IngressNginxSettings): Values {
   const controller: Values = {
     kind: s.kind ?? 'Deployment',
     ingressClassResource: { name: 'nginx', enabled: true, default: false },
@@ -65,7 +69,7 @@ export function ingressNginxValues(s: AddonSettings['ingress-nginx']): Values {
   return mergeValues({ controller }, s.values ?? {});
 }
 
-export async function installIngressNginx(ctx: ClusterContext, settings: AddonSettings['ingress-nginx']): Promise<void> {
+export async function installIngressNginx(ctx: ClusterContext, settings: IngressNginxSettings): Promise<void> {
   const helm = ctx.tools.helm;
   if (!helm) throw new Error('helm path missing although the lab uses ingress-nginx');
   ctx.status(`Installing ingress-nginx ${ctx.pins.ingressNginx.chart} in ${ctx.kindName} (legacy: retired upstream)`);
@@ -109,32 +113,35 @@ export async function installIngressNginx(ctx: ClusterContext, settings: AddonSe
   });
 }
 
-export function gatewayApiUrl(version: string): string {
-  return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${version}/standard-install.yaml`;
-}
 
-/** The CRDs lab steps use right away; the wait ends when the API server serves them. */
-export const GATEWAY_API_CORE_CRDS = [
-  'gatewayclasses.gateway.networking.k8s.io',
-  'gateways.gateway.networking.k8s.io',
-  'httproutes.gateway.networking.k8s.io',
-  'referencegrants.gateway.networking.k8s.io',
-];
+/** The chart's images per controller version: its digest-pinned references, as the ingress-ha lab lists them. */
+const IMAGES: Record<string, string[]> = {
+  'v1.15.1': [
+    'registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1',
+    'registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.9@sha256:01038e7de14b78d702d2849c3aad72fd25903c4765af63cf16aa3398f5d5f2dd',
+  ],
+};
 
-export async function installGatewayApi(ctx: ClusterContext): Promise<void> {
-  ctx.status(`Installing Gateway API ${ctx.pins.gatewayApi} CRDs (standard channel) in ${ctx.kindName}`);
-  await mustRun(
-    ctx.runner,
-    PHASE_GATEWAY,
-    ctx.tools.kubectl,
-    kubectlArgs(ctx.access, 'apply', '--server-side', '--force-conflicts', '-f', gatewayApiUrl(ctx.pins.gatewayApi)),
-    { env: ctx.env, signal: ctx.signal, timeoutMs: 5 * 60_000 },
-  );
-  await waitFor(
-    ctx.kube,
-    { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
-    'the Gateway API CRDs to be established',
-    (objs: KubeObject[]) => allNamedReady(GATEWAY_API_CORE_CRDS, crdEstablished)(objs),
-    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_GATEWAY, signal: ctx.signal },
-  );
-}
+const ingressNginx: ClusterAddon<IngressNginxSettings> = {
+  scope: 'cluster',
+  settings,
+  tools: ['helm'],
+  versions: (pins) => ({ 'ingress-nginx-chart': pins.ingressNginx.chart }),
+  downloads: (pins) => [
+    { url: `${INGRESS_NGINX_REPO}/index.yaml`, check: 'chart-index', entry: `ingress-nginx-${pins.ingressNginx.chart}.tgz`, why: `ingress-nginx chart ${pins.ingressNginx.chart}` },
+  ],
+  images: (_settings, pins) =>
+    (IMAGES[pins.ingressNginx.controller] ?? IMAGES[PINS.ingressNginx.controller] ?? []).map((ref) => ({ ref, place: 'cluster', why: `ingress-nginx chart ${pins.ingressNginx.chart}` })),
+  needsLoadBalancer: (s) => ((s.serviceType ?? 'LoadBalancer') === 'LoadBalancer' ? 'ingress-nginx creates a LoadBalancer Service' : undefined),
+  install: (ctx, s) => installIngressNginx(ctx, s),
+  script(w, s, t) {
+    const values = w.file(`ingress-nginx-${t.kindName}.values.yaml`, stringify(ingressNginxValues(s)));
+    const kind = (s.kind ?? 'Deployment').toLowerCase();
+    w.lines(
+      `say "Installing ingress-nginx chart ${w.pins.ingressNginx.chart} in ${t.kindName}"`,
+      w.command(['helm', 'upgrade', '--install', 'ingress-nginx', 'ingress-nginx', '--repo', INGRESS_NGINX_REPO, '--version', w.pins.ingressNginx.chart, '--namespace', INGRESS_NGINX_NAMESPACE, '--create-namespace', '--values', values, '--kube-context', t.context]),
+      w.command(['kubectl', '--context', t.context, '-n', INGRESS_NGINX_NAMESPACE, 'rollout', 'status', `${kind}/${INGRESS_NGINX_CONTROLLER}`, '--timeout=300s']),
+    );
+  },
+};
+export default ingressNginx;

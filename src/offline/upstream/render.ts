@@ -1,5 +1,5 @@
 /** The upstream report as text for a facilitator, or as JSON for scripts and the e2e suite. */
-import { ExitCode } from '../../../core/errors.js';
+import { ExitCode } from '../../core/errors.js';
 import type { CheckResult, UpstreamReport } from './check.js';
 
 export function upstreamExitCode(r: UpstreamReport): ExitCode {

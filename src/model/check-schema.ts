@@ -8,11 +8,14 @@
  * `kindlab validate`).
  */
 import { z } from 'zod';
-import { duration } from '../lab/frontmatter-schema.js';
+import { duration, patterned } from './frontmatter-schema.js';
 
 // ---------------------------------------------------------------- shared pieces
 
 const selector = z.string().describe('a label selector, e.g. app=nginx,track=new');
+
+/** A case-insensitive pattern: JSON Schema patterns have no flags, so the description keeps the `i`. */
+const anyCase = (pattern: RegExp) => z.string().regex(pattern).describe(`a string matching ${String(pattern)}`);
 
 /** A numeric expectation: at least one bound. */
 export const comparison = z
@@ -42,7 +45,7 @@ const podRef = z.strictObject({
   /** Label selector; the first Running and Ready pod (by name) is used. */
   selector: selector.optional(),
   /** Or a workload such as deployment/fortio-deploy. */
-  workload: z.string().regex(/^(deployment|daemonset|statefulset|pod)\/[a-z0-9.-]+$/i).optional(),
+  workload: anyCase(/^(deployment|daemonset|statefulset|pod)\/[a-z0-9.-]+$/i).optional(),
   /** Default: the pod's kubectl.kubernetes.io/default-container, else its first container. */
   container: z.string().optional(),
 });
@@ -139,7 +142,7 @@ const rolloutObject = z.strictObject({
   distinctNodes: z.int().min(1).optional(),
 });
 /** Shorthand "deployment/name" or "daemonset/ns/name". */
-const rollout = z.union([z.string().regex(/^(deployment|daemonset|statefulset)\/([a-z0-9.-]+\/)?[a-z0-9.-]+$/i), rolloutObject]);
+const rollout = z.union([anyCase(/^(deployment|daemonset|statefulset)\/([a-z0-9.-]+\/)?[a-z0-9.-]+$/i), rolloutObject]);
 
 const nodes = z.strictObject({
   count: z.int().min(1).optional(),
@@ -154,7 +157,7 @@ const sidecar = z.strictObject({
   namespace: z.string().default('default'),
   /** Pods to inspect: a label selector, a workload (deployment/reviews-v1), or neither for every pod of the namespace. */
   selector: selector.optional(),
-  workload: z.string().regex(/^(deployment|daemonset|statefulset)\/[a-z0-9.-]+$/i).optional(),
+  workload: anyCase(/^(deployment|daemonset|statefulset)\/[a-z0-9.-]+$/i).optional(),
   /** Expect the proxy (true) or expect no proxy (false). */
   present: z.boolean().default(true),
   /** Capabilities the istio-init container must add (e.g. NET_ADMIN, NET_RAW); [] means no init container (CNI). */
@@ -275,7 +278,7 @@ const certTime = z.string();
 const certificate = z
   .strictObject({
     /** host:port to handshake with (from `from`: default the control-plane node; "host" handshakes from kindlab itself). */
-    endpoint: z.string().regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d+$/i, 'host:port').optional(),
+    endpoint: patterned(/^(\[[0-9a-f:]+\]|[^:\s]+):\d+$/i, 'host:port').optional(),
     /** Or a PEM file in a node container (the first certificate in the file is read). */
     file: z.strictObject({ node: z.string(), path: z.string() }).optional(),
     from: vantage.optional(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterContext } from '../../../src/platform/addons/context.js';
 import { resolveAddons } from '../../../src/platform/addons/settings.js';
-import { addonFiles, installIstioAddons } from '../../../src/platform/istio/addons.js';
+import { addonFiles, installIstioAddons } from '../../../src/platform/addons/istio-addons.js';
 import { FakeClock, FakeCluster, FakeRunner, deployment, settle, type Call } from '../kind/fakes.js';
 
 function context(runner: FakeRunner, kube: FakeCluster): ClusterContext {

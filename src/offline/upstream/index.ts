@@ -8,11 +8,11 @@
  *
  * Loaded only when --upstream is given, so plain `doctor` and `--help` stay fast.
  */
-import { envError, type ExitCode } from '../../../core/errors.js';
-import { findLab, listLabs } from '../../../lab/catalog.js';
-import type { Lab } from '../../../lab/model.js';
-import type { ToolOverrides } from '../../types.js';
-import { resolvePins } from '../../tools/versions.js';
+import { envError, type ExitCode } from '../../core/errors.js';
+import { findLab, listLabs } from '../../lab/catalog.js';
+import type { Lab } from '../../model/lab.js';
+import type { ToolOverrides } from '../../platform/types.js';
+import { resolvePins } from '../../platform/tools/versions.js';
 import { runUpstreamCheck, type CheckOptions } from './check.js';
 import { parseHostMap, UPSTREAM_HOSTS_ENV } from './hosts.js';
 import { offlineMessage, renderUpstreamJson, renderUpstreamText, upstreamExitCode } from './render.js';

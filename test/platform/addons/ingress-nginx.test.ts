@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ClusterContext } from '../../../src/platform/addons/context.js';
-import { GATEWAY_API_CORE_CRDS, gatewayApiUrl, ingressNginxValues, installGatewayApi, installIngressNginx, mergeValues } from '../../../src/platform/addons/ingress.js';
+import { GATEWAY_API_CORE_CRDS, gatewayApiUrl, installGatewayApi } from '../../../src/platform/addons/gateway-api.js';
+import { ingressNginxValues, installIngressNginx, mergeValues } from '../../../src/platform/addons/ingress-nginx.js';
 import { FakeClock, FakeCluster, FakeRunner, daemonSet, settle, type Call } from '../kind/fakes.js';
 
 function ctx(runner: FakeRunner, kube: FakeCluster, stateDir = '/s'): ClusterContext {

@@ -6,10 +6,16 @@
 import { z } from 'zod';
 import { durationPattern } from '../core/duration.js';
 
-export const duration = z.string().regex(durationPattern, 'a duration like 30s, 5m or 1h');
+/**
+ * A string matching `pattern`, described to authors as `phrase`: zod's message when it does not
+ * match, and the description in the JSON Schema, which error messages and editors read.
+ */
+export const patterned = (pattern: RegExp, phrase: string) => z.string().regex(pattern, phrase).describe(phrase);
+
+export const duration = patterned(durationPattern, 'a duration like 30s, 5m or 1h');
 const labelMap = z.record(z.string(), z.string());
-const variableName = z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'an upper-case variable name like GATEWAY_URL');
-const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.244.0.0/16');
+const variableName = patterned(/^[A-Z][A-Z0-9_]*$/, 'an upper-case variable name like GATEWAY_URL');
+const cidr = patterned(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR like 10.244.0.0/16');
 
 export const portMappingSchema = z.strictObject({
   containerPort: z.int().min(1).max(65535),
@@ -24,14 +30,14 @@ export const nodeSchema = z.strictObject({
   /** Labels kind passes to the kubelet (no kubernetes.io/k8s.io prefixes: the kubelet refuses those). */
   labels: labelMap.optional(),
   /** Node roles applied after creation as node-role.kubernetes.io/<role>=true (kind cannot set them). */
-  roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a role name like ingress (lower-case letters, digits, dashes)')).optional(),
+  roles: z.array(patterned(/^[a-z0-9][a-z0-9-]*$/, 'a role name like ingress (lower-case letters, digits, dashes)')).optional(),
   portMappings: z.array(portMappingSchema).optional(),
 });
 
 export const clusterSchema = z
   .strictObject({
     /** Short name within the lab; omit for single-cluster labs. The kind cluster is kindlab-<lab>[-<name>]. */
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,15}$/, 'a short name like east (lower-case letters, digits, dashes; at most 16)').optional(),
+    name: patterned(/^[a-z0-9][a-z0-9-]{0,15}$/, 'a short name like east (lower-case letters, digits, dashes; at most 16)').optional(),
     /** Shorthand: N workers after one control-plane. Use `nodes` for labels, roles or port mappings. */
     workers: z.int().min(0).max(8).optional(),
     nodes: z.array(nodeSchema).min(1).optional(),
@@ -42,15 +48,13 @@ export const clusterSchema = z
   })
   .refine((c) => !(c.workers !== undefined && c.nodes !== undefined), 'use either `workers` or `nodes`, not both');
 
-const addonName = z.enum([
-  'cloud-provider-kind',
-  'metallb',
-  'ingress-nginx',
-  'gateway-api',
-  'istio',
-  'istio-addons',
-  'metrics-server',
-]);
+/**
+ * The addons a lab can list. Each is implemented by one module in src/platform/addons (its
+ * settings, install, exported bash, images, tools), listed in src/platform/addons/registry.ts.
+ */
+export const ADDON_NAMES = ['cloud-provider-kind', 'metallb', 'ingress-nginx', 'gateway-api', 'istio', 'istio-addons', 'metrics-server'] as const;
+export type AddonName = (typeof ADDON_NAMES)[number];
+const addonName = z.enum(ADDON_NAMES);
 
 /** An addon is a name, or a one-key map from name to its settings. */
 export const addonSchema = z.union([
@@ -60,7 +64,7 @@ export const addonSchema = z.union([
 ]);
 
 export const frontMatterSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}$/, '2 to 31 lower-case letters, digits and dashes, like canary-l4'),
+  id: patterned(/^[a-z0-9][a-z0-9-]{1,30}$/, '2 to 31 lower-case letters, digits and dashes, like canary-l4'),
   title: z.string().min(3),
   summary: z.string().min(10),
   source: z.strictObject({
@@ -142,3 +146,8 @@ export type FrontMatter = z.infer<typeof frontMatterSchema>;
 export type ClusterSpec = z.infer<typeof clusterSchema>;
 export type NodeSpec = z.infer<typeof nodeSchema>;
 export type AddonSpec = z.infer<typeof addonSchema>;
+
+/** The addon an item of `addons` names. */
+export function addonSpecName(spec: AddonSpec): AddonName {
+  return typeof spec === 'string' ? spec : (Object.keys(spec)[0] as AddonName);
+}

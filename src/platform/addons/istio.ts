@@ -12,18 +12,36 @@
 import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { stringify } from 'yaml';
+import { z } from 'zod';
 import type { KubeClient, KubeObject } from '../../core/seams.js';
-import type { ClusterContext } from '../addons/context.js';
-import type { AddonSettings } from '../addons/settings.js';
-import { kubectlArgs, mustRun, outputTail, type ClusterAccess } from '../kind/run.js';
+import type { ClusterContext } from './context.js';
+import { mustRun, outputTail, type ClusterAccess } from '../kind/run.js';
 import { podProblems, waitFor, waitForWorkloads, type Workload } from '../kind/wait.js';
+import { clustersSetting, type ClusterAddon, type PlatformImage } from './types.js';
 
 export const ISTIO_NAMESPACE = 'istio-system';
-export const INJECTOR_WEBHOOK = 'istio-sidecar-injector';
+const INJECTOR_WEBHOOK = 'istio-sidecar-injector';
 const PHASE = 'Installing Istio';
 export const DEFAULT_ISTIO_TIMEOUT_MS = 10 * 60_000;
 
-type Profile = NonNullable<AddonSettings['istio']['profile']>;
+const settings = z.strictObject({
+  clusters: clustersSetting,
+  profile: z.enum(['default', 'demo', 'minimal', 'ambient', 'remote', 'empty', 'preview', 'stable']).optional(),
+  /** istioctl --set values, e.g. {"meshConfig.accessLogFile": "/dev/stdout"}. */
+  set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** An IstioOperator file in the lab directory, passed with -f. */
+  file: z.string().optional(),
+  /** An inline IstioOperator `spec`, written to a file and passed with -f. */
+  operator: z.record(z.string(), z.unknown()).optional(),
+  /** Namespaces to label istio-injection=enabled once istiod is ready. */
+  injection: z.array(z.string()).optional(),
+  /** Run `istioctl x precheck` first and show its findings (it exits non-zero even on warnings). */
+  precheck: z.boolean().optional(),
+  /** Workloads to wait for instead of the profile's, as Kind/name in istio-system. */
+  wait: z.array(z.string().regex(/^(Deployment|DaemonSet)\/[a-z0-9-]+$/, 'Deployment/<name> or DaemonSet/<name>')).optional(),
+});
+type IstioSettings = z.infer<typeof settings>;
+type Profile = NonNullable<IstioSettings['profile']>;
 
 const deploy = (name: string): Workload => ({ kind: 'Deployment', namespace: ISTIO_NAMESPACE, name });
 const daemonSet = (name: string): Workload => ({ kind: 'DaemonSet', namespace: ISTIO_NAMESPACE, name });
@@ -58,7 +76,21 @@ function parseWaitList(list: readonly string[]): Workload[] {
   });
 }
 
-export function istioInstallArgs(access: ClusterAccess, settings: AddonSettings['istio'], operatorFiles: readonly string[]): string[] {
+/**
+ * What decides that the install is done: the workloads to wait for and whether the injector webhook
+ * must get its CA bundle. With an operator file and no profile, all kindlab knows is that istiod
+ * should run; a lab whose file installs something else lists what to wait for in `wait`.
+ */
+function istioReadiness(settings: IstioSettings, operatorFiles: number): { workloads: Workload[]; webhook: boolean } {
+  if (settings.wait) {
+    const workloads = parseWaitList(settings.wait);
+    return { workloads, webhook: workloads.some((w) => w.kind === 'Deployment' && w.name === 'istiod') };
+  }
+  const profile = settings.profile ?? 'default';
+  return { workloads: settings.profile || operatorFiles === 0 ? profileWorkloads(profile) : [deploy('istiod')], webhook: runsIstiod(profile) };
+}
+
+export function istioInstallArgs(access: ClusterAccess, settings: IstioSettings, operatorFiles: readonly string[]): string[] {
   const args = ['install', '--kubeconfig', access.kubeconfig, '--context', access.context, '--skip-confirmation'];
   // An IstioOperator file may name its own profile; --set would override it, so only set one
   // when the lab asked for it or there is no file (istioctl's default is "default" either way).
@@ -104,7 +136,7 @@ export async function enableInjection(kube: KubeClient, namespace: string): Prom
   await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'istio-injection': 'enabled' } } });
 }
 
-export async function installIstio(ctx: ClusterContext, settings: AddonSettings['istio']): Promise<void> {
+export async function installIstio(ctx: ClusterContext, settings: IstioSettings): Promise<void> {
   const istioctl = ctx.tools.istioctl;
   if (!istioctl) throw new Error('istioctl path missing although the lab uses Istio');
   const profile = settings.profile ?? 'default';
@@ -135,30 +167,47 @@ export async function installIstio(ctx: ClusterContext, settings: AddonSettings[
     signal: ctx.signal,
     timeoutMs: ctx.timeouts?.istioMs ?? DEFAULT_ISTIO_TIMEOUT_MS,
   });
-  // With an operator file and no profile, all kindlab knows is that istiod should run; a lab whose
-  // file installs something else lists what to wait for in `wait`.
-  const workloads = settings.wait
-    ? parseWaitList(settings.wait)
-    : settings.profile || files.length === 0
-      ? profileWorkloads(profile)
-      : [deploy('istiod')];
-  const withWebhook = settings.wait ? workloads.some((w) => w.kind === 'Deployment' && w.name === 'istiod') : runsIstiod(profile);
-  await waitForIstio(ctx.kube, workloads, withWebhook, ctx);
+  const { workloads, webhook } = istioReadiness(settings, files.length);
+  await waitForIstio(ctx.kube, workloads, webhook, ctx);
   for (const ns of settings.injection ?? []) await enableInjection(ctx.kube, ns);
 }
 
-/** `istioctl uninstall --purge -y`: every Istio revision and its cluster-scoped resources. */
-export async function uninstallIstio(ctx: ClusterContext): Promise<void> {
-  const istioctl = ctx.tools.istioctl;
-  if (!istioctl) throw new Error('istioctl path missing');
-  await mustRun(ctx.runner, 'Removing Istio', istioctl, ['uninstall', '--purge', '--skip-confirmation', '--kubeconfig', ctx.access.kubeconfig, '--context', ctx.access.context], {
-    env: ctx.env,
-    signal: ctx.signal,
-    timeoutMs: 5 * 60_000,
-  });
-  await mustRun(ctx.runner, 'Removing Istio', ctx.tools.kubectl, kubectlArgs(ctx.access, 'delete', 'namespace', ISTIO_NAMESPACE, '--ignore-not-found'), {
-    env: ctx.env,
-    signal: ctx.signal,
-    timeoutMs: 5 * 60_000,
-  });
+/** The ingress gateway of these profiles is a LoadBalancer Service. */
+const PROFILES_WITH_GATEWAY = new Set<Profile>(['default', 'demo', 'preview', 'stable']);
+const ISTIO_HUB = 'docker.io/istio';
+
+/**
+ * istioctl installs `<hub>/pilot:<v>` and `<hub>/proxyv2:<v>` (gateways and sidecars) with the
+ * release's default hub docker.io/istio; the ambient profile adds ztunnel and install-cni.
+ */
+export function istioImages(version: string, profile: string | undefined): PlatformImage[] {
+  const images = ['pilot', 'proxyv2', ...(profile === 'ambient' ? ['ztunnel', 'install-cni'] : [])];
+  return images.map((name) => ({ ref: `${ISTIO_HUB}/${name}:${version}`, place: 'cluster' as const, why: `Istio ${version} (${name})` }));
 }
+
+const istio: ClusterAddon<IstioSettings> = {
+  scope: 'cluster',
+  settings,
+  tools: ['istioctl'],
+  images: (s, pins) => istioImages(pins.istio, s.profile),
+  needsLoadBalancer: (s) => (!s.file && !s.operator && PROFILES_WITH_GATEWAY.has(s.profile ?? 'default') ? 'the Istio ingress gateway is a LoadBalancer Service' : undefined),
+  install: (ctx, s) => installIstio(ctx, s),
+  async script(w, s, t) {
+    const k = (...args: string[]) => w.command(['kubectl', '--context', t.context, ...args]);
+    const files: string[] = [];
+    if (s.file) files.push(await w.labFile(s.file));
+    if (s.operator) files.push(w.file(`istio-operator-${t.kindName}.yaml`, stringify({ apiVersion: 'install.istio.io/v1alpha1', kind: 'IstioOperator', spec: s.operator })));
+    w.lines(`say "Installing Istio ${w.pins.istio} (profile ${s.profile ?? 'default'}) in ${t.kindName}"`);
+    if (s.precheck) w.lines(`${w.command(['istioctl', 'x', 'precheck', '--kubeconfig', w.kubeconfig, '--context', t.context])} || true`);
+    w.lines(w.command(['istioctl', ...istioInstallArgs({ kubeconfig: w.kubeconfig, context: t.context }, s, files)]));
+    const { workloads, webhook } = istioReadiness(s, files.length);
+    for (const wl of workloads) w.lines(k('-n', ISTIO_NAMESPACE, 'rollout', 'status', `${wl.kind.toLowerCase()}/${wl.name}`, '--timeout=600s'));
+    if (webhook) {
+      w.lines(`wait_for_value ${w.command(['--context', t.context, 'get', 'mutatingwebhookconfiguration', INJECTOR_WEBHOOK, '-o', 'jsonpath={.webhooks[0].clientConfig.caBundle}'])} >/dev/null`);
+    }
+    for (const ns of s.injection ?? []) {
+      w.lines(`${k('create', 'namespace', ns, '--dry-run=client', '-o', 'yaml')} | ${k('apply', '-f', '-')}`, k('label', 'namespace', ns, 'istio-injection=enabled', '--overwrite'));
+    }
+  },
+};
+export default istio;

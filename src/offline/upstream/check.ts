@@ -7,7 +7,7 @@
  * When nothing at all could be reached the machine is offline, and the report says so instead of
  * listing every target.
  */
-import { ChecksumFormatError, parseChecksumFile } from '../../tools/checksum.js';
+import { ChecksumFormatError, parseChecksumFile } from '../../platform/tools/checksum.js';
 import { rewriteUrl, type HostMap } from './hosts.js';
 import { Unreachable, type RequestLimits } from './http.js';
 import { createRegistryClient, type ManifestAnswer, type RegistryClient } from './registry-client.js';

@@ -11,8 +11,8 @@ import { createPrivateKey, randomBytes, sign, X509Certificate, type KeyObject } 
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type FixtureServer } from '../../tools/http-fixture.js';
-import { startRegistry, type TestRegistry } from '../../../offline/registry-helper.js';
+import { startServer, type FixtureServer } from '../../platform/tools/http-fixture.js';
+import { startRegistry, type TestRegistry } from '../registry-helper.js';
 
 const SERVICE = 'kindlab-test-registry';
 const ISSUER = 'kindlab-test-token-service';

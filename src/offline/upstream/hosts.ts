@@ -7,7 +7,7 @@
  *
  *   KINDLAB_UPSTREAM_HOSTS="docker.io=https://hub-cache.corp.example,github.com=https://artifacts.corp.example/github"
  */
-import { usageError } from '../../../core/errors.js';
+import { usageError } from '../../core/errors.js';
 
 export const UPSTREAM_HOSTS_ENV = 'KINDLAB_UPSTREAM_HOSTS';
 

@@ -3,7 +3,7 @@
  * (an AbortSignal), and failures of the network itself turned into a short reason instead of an
  * exception, so a probe can tell "the host said no" from "the host could not be reached".
  */
-import { formatDuration } from '../../../core/duration.js';
+import { formatDuration } from '../../core/duration.js';
 
 export interface RequestLimits {
   fetch: typeof fetch;

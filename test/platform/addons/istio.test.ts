@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { KindlabError } from '../../../src/core/errors.js';
 import type { KubeObject } from '../../../src/core/seams.js';
 import type { ClusterContext } from '../../../src/platform/addons/context.js';
-import { enableInjection, installIstio, istioInstallArgs, profileWorkloads, uninstallIstio } from '../../../src/platform/istio/install.js';
+import { enableInjection, installIstio, istioInstallArgs, profileWorkloads } from '../../../src/platform/addons/istio.js';
 import { FakeClock, FakeCluster, FakeRunner, daemonSet, deployment, settle, type Call } from '../kind/fakes.js';
 
 const access = { kubeconfig: '/state/kubeconfig', context: 'kind-kindlab-mesh' };
@@ -165,14 +165,6 @@ describe('installIstio', () => {
     kube.set(injector('Q0E='));
     await installIstio(ctx, { profile: 'minimal', precheck: true });
     expect(statuses).toContain('istioctl x precheck: Warning [IST0142] Kubernetes version 1.37 is not supported');
-  });
-
-  it('uninstall purges with istioctl and removes the namespace', async () => {
-    await uninstallIstio(ctx);
-    expect(runner.lines()).toEqual([
-      '/t/istioctl uninstall --purge --skip-confirmation --kubeconfig /state/kubeconfig --context kind-kindlab-mesh',
-      '/t/kubectl --kubeconfig /state/kubeconfig --context kind-kindlab-mesh delete namespace istio-system --ignore-not-found',
-    ]);
   });
 });
 

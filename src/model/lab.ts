@@ -1,5 +1,5 @@
 /** The typed model of a lab document (labs/<id>/lab.md), produced by parseLab(). */
-import type { CheckSpec } from '../checks/schema.js';
+import type { CheckSpec } from './check-schema.js';
 import type { LabIssue } from '../core/errors.js';
 import type { FrontMatter } from './frontmatter-schema.js';
 

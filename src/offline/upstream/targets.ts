@@ -9,20 +9,19 @@
  *    addons install from.
  * Images named only in an Istio release's samples are found when that release is in kindlab's cache.
  */
-import type { Lab } from '../../../lab/model.js';
-import { labImages, mergeImageLists, type LabImages } from '../../../offline/images.js';
-import { formatImage, parseImage } from '../../../offline/image-ref.js';
-import { CPK_ENVOY_IMAGE, REGISTRY_IMAGE } from '../../../offline/platform-images.js';
-import { gatewayApiUrl, INGRESS_NGINX_REPO } from '../../addons/ingress.js';
-import { withLoadBalancer } from '../../addons/load-balancer-choice.js';
-import { metallbManifestUrl } from '../../addons/loadbalancer.js';
-import { metricsServerUrl } from '../../addons/metrics-server.js';
-import { DEFAULT_SOURCES, TOOLS } from '../../tools/catalog.js';
-import { hostPlatform, platformDir, type HostPlatform } from '../../tools/host.js';
-import { cachedLocation } from '../../tools/install.js';
-import { PINS } from '../../tools/pins.js';
-import { TOOL_NAMES, toolVersion, type Pins } from '../../tools/versions.js';
-import { pathExists } from '../../../core/fs.js';
+import type { Lab } from '../../model/lab.js';
+import { labImages, mergeImageLists, type LabImages } from '../images.js';
+import { formatImage, parseImage } from '../image-ref.js';
+import { REGISTRY_IMAGE } from '../platform-images.js';
+import { withLoadBalancer } from '../../platform/addons/load-balancer-choice.js';
+import { CPK_ENVOY_IMAGE } from '../../platform/addons/loadbalancer.js';
+import { ADDONS, INSTALL_ORDER } from '../../platform/addons/registry.js';
+import { DEFAULT_SOURCES, TOOLS } from '../../platform/tools/catalog.js';
+import { hostPlatform, platformDir, type HostPlatform } from '../../platform/tools/host.js';
+import { cachedLocation } from '../../platform/tools/install.js';
+import { PINS } from '../../platform/tools/pins.js';
+import { TOOL_NAMES, toolVersion, type Pins } from '../../platform/tools/versions.js';
+import { pathExists } from '../../core/fs.js';
 
 export interface ImageTarget {
   /** Normalized reference, registry/repository[:tag][@digest]. */
@@ -94,7 +93,7 @@ export async function imageTargets(labs: readonly Lab[], pins: Pins, cacheDir: s
   for (const img of merged.images) add(img.ref, img.labs);
   for (const n of PINS.nodeImages) add(n.image, [`pins.ts: node image for Kubernetes ${n.k8s} (kind ${PINS.kind})`]);
   add(pins.cloudProviderKindImage, ['pins.ts: cloud-provider-kind']);
-  add(CPK_ENVOY_IMAGE, ['platform-images.ts: Envoy of cloud-provider-kind']);
+  add(CPK_ENVOY_IMAGE, ['addons/loadbalancer.ts: Envoy of cloud-provider-kind']);
   add(REGISTRY_IMAGE, ['platform-images.ts: the offline registry']);
 
   const unresolved = new Map<string, { ref: string; why: string; labs: string[] }>();
@@ -124,15 +123,10 @@ export function urlTargets(pins: Pins): UrlTarget[] {
       out.push({ url: artifact.checksumUrl, check: 'checksum', entry: artifact.fileName, usedBy: `${usedBy} (checksum)` });
     }
   }
-  out.push({ url: gatewayApiUrl(pins.gatewayApi), check: 'exists', usedBy: `Gateway API ${pins.gatewayApi} CRDs` });
-  out.push({ url: metallbManifestUrl(pins.metallb), check: 'exists', usedBy: `MetalLB ${pins.metallb} manifest` });
-  out.push({ url: metricsServerUrl(), check: 'exists', usedBy: 'metrics-server manifest' });
-  out.push({
-    url: `${INGRESS_NGINX_REPO}/index.yaml`,
-    check: 'chart-index',
-    entry: `ingress-nginx-${pins.ingressNginx.chart}.tgz`,
-    usedBy: `ingress-nginx chart ${pins.ingressNginx.chart}`,
-  });
+  // What the addons fetch at install time, from the addon registry.
+  for (const name of INSTALL_ORDER) {
+    for (const d of ADDONS[name].downloads?.(pins) ?? []) out.push({ url: d.url, check: d.check, ...(d.entry ? { entry: d.entry } : {}), usedBy: d.why });
+  }
   return out;
 }
 
