@@ -8,11 +8,11 @@
  * listing every target.
  */
 import { ChecksumFormatError, parseChecksumFile } from '../../platform/tools/checksum.js';
-import { rewriteUrl, type HostMap } from './hosts.js';
-import { Unreachable, type RequestLimits } from './http.js';
-import { createRegistryClient, type ManifestAnswer, type RegistryClient } from './registry-client.js';
+import { rewriteUrl, type HostMap } from '../../platform/upstream/hosts.js';
+import { Unreachable, type RequestLimits } from '../../platform/upstream/http.js';
+import { createRegistryClient, type ManifestAnswer, type RegistryClient } from '../../platform/upstream/registry-client.js';
 import type { ImageTarget, UpstreamTargets, UrlTarget } from './targets.js';
-import { fetchText, probeUrl, type UrlAnswer } from './url-probe.js';
+import { fetchText, probeUrl, type UrlAnswer } from '../../platform/upstream/url-probe.js';
 
 export type Outcome =
   | 'ok'

@@ -14,7 +14,7 @@ import type { Lab } from '../../model/lab.js';
 import type { ToolOverrides } from '../../platform/types.js';
 import { resolvePins } from '../../platform/tools/versions.js';
 import { runUpstreamCheck, type CheckOptions } from './check.js';
-import { parseHostMap, UPSTREAM_HOSTS_ENV } from './hosts.js';
+import { parseHostMap, UPSTREAM_HOSTS_ENV } from '../../platform/upstream/hosts.js';
 import { offlineMessage, renderUpstreamJson, renderUpstreamText, upstreamExitCode } from './render.js';
 import { upstreamTargets } from './targets.js';
 
