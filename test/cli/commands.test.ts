@@ -110,6 +110,38 @@ describe('kindlab CLI', () => {
     expect(r.stdout).toMatch(/lab\.md:14: .*unknown check kind "trafic".*traffic/);
   });
 
+  it('a broken lab in KINDLAB_LABS_PATH is reported, never replaced by the shipped lab of the same id', async () => {
+    const env = await isolatedEnv();
+    const labs = join(env.HOME as string, 'my-labs');
+    await mkdir(join(labs, 'canary-l4'), { recursive: true });
+    const shipped = await readFile(join(repoRoot, 'labs', 'canary-l4', 'lab.md'), 'utf8');
+    await writeFile(join(labs, 'canary-l4', 'lab.md'), shipped.replace(/^requires:/m, 'requirez:'));
+    // And a lab whose check block has an alias without anchor: a lab error, not "internal error".
+    await mkdir(join(labs, 'alias-lab'), { recursive: true });
+    await writeFile(
+      join(labs, 'alias-lab', 'lab.md'),
+      ['---', 'id: alias-lab', 'title: Alias', 'summary: An alias without anchor', 'source: {title: test}', 'duration: 5m', 'requires: {memoryGiB: 1, cpus: 1}', 'clusters: [{workers: 0}]', '---', '', '## One', '', '```check', '- nodes: *nope', '```', ''].join('\n'),
+    );
+    const withPath = { ...env, KINDLAB_LABS_PATH: `${labs}:${join(labs, 'missing')}` };
+
+    const one = await runCli(['validate', 'canary-l4'], withPath);
+    expect(one.code).toBe(2);
+    expect(one.stdout).toMatch(/my-labs\/canary-l4\/lab\.md:\d+: front matter: .*requirez/);
+
+    const all = await runCli(['validate'], withPath);
+    expect(all.code).toBe(2);
+    expect(all.stdout).toMatch(/✗ canary-l4\n {2}error .*my-labs\/canary-l4\/lab\.md:\d+: /);
+    expect(all.stdout).toMatch(/alias-lab\/lab\.md:14: check block: alias \*nope has no anchor/);
+    expect(all.stdout).toContain('missing: this KINDLAB_LABS_PATH entry does not exist');
+    expect(all.stderr).not.toContain('internal error');
+
+    const list = await runCli(['list'], withPath);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(/^canary-l4 /m);
+    expect(list.stderr).toMatch(/^warning: .*my-labs\/canary-l4\/lab\.md:\d+: front matter is incomplete or invalid/m);
+    expect(list.stderr).toMatch(/^warning: .*missing: this KINDLAB_LABS_PATH entry does not exist$/m);
+  });
+
   it('NO_COLOR keeps even a forced colour terminal plain', async () => {
     const r = await runCli(['status', '--lab', 'canary-l4'], await isolatedEnv({ NO_COLOR: '1' }));
     expect(hasAnsi(r.stdout + r.stderr)).toBe(false);
