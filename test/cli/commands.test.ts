@@ -74,6 +74,14 @@ describe('kindlab CLI', () => {
     expect(r.stderr).toContain('damaged');
     expect(r.stderr).toContain('--fresh');
     expect(await readFile(join(dir, 'progress.json'), 'utf8')).toBe('{ not json');
+
+    // Valid JSON of the wrong shape is damaged too, not an internal error (exit 70).
+    const nullSteps = JSON.stringify({ version: 1, labId: 'canary-l4', current: 0, steps: null, vars: {}, provisioned: false, startedAt: 'x', updatedAt: 'x' });
+    await writeFile(join(dir, 'progress.json'), nullSteps);
+    const again = await runCli(['status', '--lab', 'canary-l4'], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('progress.json is damaged and cannot be read: steps:');
+    expect(await readFile(join(dir, 'progress.json'), 'utf8')).toBe(nullSteps);
   });
 
   it('run refuses to start unattended without --yes when not in a terminal', async () => {
