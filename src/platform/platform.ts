@@ -31,7 +31,7 @@ import { renderLabClusters } from './kind/config.js';
 import { hostPortsOf, type HostPort } from './kind/host-ports.js';
 import { connectPodNetworks } from './kind/interconnect.js';
 import { contextsIn, writeMergedKubeconfig } from './kind/kubeconfig.js';
-import { isOwnedClusterName, ownedContainerLabelArgs } from './kind/names.js';
+import { hasKindlabPrefix, ownedContainerLabelArgs } from './kind/names.js';
 import { writeRecord } from './kind/records.js';
 import { phaseError } from './kind/run.js';
 import { teardown } from './kind/teardown.js';
@@ -208,7 +208,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
         ...(deps.timeouts?.nodesReadyMs ? { nodesReadyTimeoutMs: deps.timeouts.nodesReadyMs } : {}),
         ...(deps.checkPorts ? { checkPorts: deps.checkPorts } : {}),
       },
-      { stateDir, plans, mirrors: opts.registryMirrors, keepOnFailure: opts.keepOnFailure },
+      { labId: lab.meta.id, stateDir, plans, mirrors: opts.registryMirrors, keepOnFailure: opts.keepOnFailure },
     );
     await writeRecord(stateDir, {
       version: 1,
@@ -286,7 +286,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
     let pools: Record<string, number> = {};
     const metallbClusters = perCluster.filter((p) => p.list.some((a) => a.name === 'metallb')).map((p) => p.cluster.kindName);
     if (metallbClusters.length > 0) {
-      const live = (await listKindClusters({ runner: deps.runner, tools: host.tools, env: host.env }, PHASE_ADDONS)).filter(isOwnedClusterName);
+      const live = (await listKindClusters({ runner: deps.runner, tools: host.tools, env: host.env }, PHASE_ADDONS)).filter(hasKindlabPrefix);
       pools = await reservePools(deps.paths.state, live, metallbClusters);
     }
     let subnetPromise: Promise<string> | undefined;
@@ -334,7 +334,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
         notes.push(r.exitCode === 0 ? `deleted ${kindName}, created by this run` : `could not delete ${kindName}`);
       }
       if (startedCpk) {
-        const left = (await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, PHASE_ADDONS).catch(() => ['?'])).filter(isOwnedClusterName);
+        const left = (await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, PHASE_ADDONS).catch(() => ['?'])).filter(hasKindlabPrefix);
         if (left.length === 0) {
           await deps.runner.run(tools.paths.docker, ['rm', '-f', CPK_CONTAINER], { env: baseEnv });
           notes.push('stopped cloud-provider-kind (no kindlab cluster left)');

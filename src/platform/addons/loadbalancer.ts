@@ -98,7 +98,16 @@ export async function ensureCloudProviderKind(
     ctx.status(`Using the cloud-provider-kind you already run (container ${foreign})`);
     return { started: false };
   }
-  if (state === 'stopped') await ctx.runner.run(ctx.tools.docker, ['rm', '-f', CPK_CONTAINER], { env: ctx.env });
+  if (state === 'stopped') {
+    // Only kindlab's own stopped container is replaced; one of that name someone else made is theirs.
+    const label = await ctx.runner.run(ctx.tools.docker, ['inspect', '--format', `{{index .Config.Labels "${OWNED_LABEL}"}}`, CPK_CONTAINER], { env: ctx.env, signal: ctx.signal });
+    if (label.stdout.trim() !== 'true') {
+      throw phaseError(PHASE_CPK, `a stopped container named ${CPK_CONTAINER} is in the way, and kindlab did not start it (no ${OWNED_LABEL} label)`, {
+        fix: `If it is yours to delete: docker rm ${CPK_CONTAINER}; or start the lab with --load-balancer metallb.`,
+      });
+    }
+    await ctx.runner.run(ctx.tools.docker, ['rm', '-f', CPK_CONTAINER], { env: ctx.env });
+  }
 
   const args = cloudProviderKindRunArgs({
     image: ctx.pins.cloudProviderKindImage,
