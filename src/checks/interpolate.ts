@@ -3,6 +3,10 @@
  * variables (front matter env, captured values), then the lab's environment, before the check runs.
  * `$${` writes a literal `${`. An unknown variable is an error that names it, so a typo never
  * reaches the cluster as a literal "${GATEWAY_IP}".
+ *
+ * Shell text is the exception: a value captured from the cluster pasted into a script would run
+ * whatever `$(...)` or `;` it holds. Fields that are shell text keep their references for the
+ * shell, which gets the values as environment variables (see the command check).
  */
 
 const reference = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
@@ -34,25 +38,29 @@ export function interpolateString(text: string, lookup: Lookup, unknown?: string
   });
 }
 
+/** `$${` → `${`, and nothing else: the references stay for the shell to expand from its environment. */
+export const unescapeForShell = (text: string) => text.replace(/\$\$\{/g, '${');
+
 /**
  * Interpolates every string value inside `value` (object keys are left alone). Fields listed in
- * `lenientFields` (top-level keys) keep unknown references for the shell.
+ * `shellFields` (top-level keys) are shell text: only unescaped, never given values.
  */
-export function interpolateDeep<T>(value: T, lookup: Lookup, opts: { lenientFields?: string[] } = {}): T {
+export function interpolateDeep<T>(value: T, lookup: Lookup, opts: { shellFields?: string[] } = {}): T {
   const unknown: string[] = [];
   const where: string[] = [];
-  const walk = (v: unknown, path: string, lenient: boolean): unknown => {
+  const walk = (v: unknown, path: string, shell: boolean): unknown => {
     if (typeof v === 'string') {
+      if (shell) return unescapeForShell(v);
       const before = unknown.length;
-      const out = interpolateString(v, lookup, lenient ? undefined : unknown);
+      const out = interpolateString(v, lookup, unknown);
       if (unknown.length > before) where.push(path || 'the check');
       return out;
     }
-    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`, lenient));
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, `${path}[${i}]`, shell));
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v)) {
-        out[k] = walk(item, path ? `${path}.${k}` : k, lenient || (path === '' && (opts.lenientFields ?? []).includes(k)));
+        out[k] = walk(item, path ? `${path}.${k}` : k, shell || (path === '' && (opts.shellFields ?? []).includes(k)));
       }
       return out;
     }

@@ -62,7 +62,7 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
 
   let spec: AnySpec;
   try {
-    spec = interpolateDeep(check.spec, lookup, { lenientFields: check.kind === 'command' ? ['run'] : [] });
+    spec = interpolateDeep(check.spec, lookup, { shellFields: check.kind === 'command' ? ['run'] : [] });
   } catch (err) {
     return result('error', { title: describe(check.spec), expected: '', found: `error: ${toMessage(err)}`, hint: 'Set the variable in an earlier step (capture) or in the lab front matter env.' });
   }

@@ -156,6 +156,8 @@ function pickContainer(pod: KubeObject, wanted: string | undefined): { container
 export interface ExecOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Environment variables for the command in a container (`docker exec -e`): values as data, never as shell text. */
+  env?: Record<string, string>;
 }
 
 export interface VantageExecResult extends ExecResult {
@@ -166,7 +168,8 @@ export interface VantageExecResult extends ExecResult {
 export async function execAt(v: ResolvedVantage, argv: string[], ctx: CheckContext, opts: ExecOptions = {}): Promise<VantageExecResult> {
   const runOpts = { env: ctx.env, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) };
   if (v.type === 'docker') {
-    const r = await ctx.runner.run('docker', ['exec', v.container, ...argv], runOpts);
+    const envArgs = Object.entries(opts.env ?? {}).flatMap(([k, value]) => ['-e', `${k}=${value}`]);
+    const r = await ctx.runner.run('docker', ['exec', ...envArgs, v.container, ...argv], runOpts);
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, ...(r.timedOut ? { timedOut: true } : {}) };
   }
   if (v.type === 'host') {

@@ -53,10 +53,14 @@ export const envError = (message: string, fix?: string, details?: string[]) =>
 /** A problem in a lab document, located at file:line. */
 export interface LabIssue {
   file: string;
+  /** 1-based; 0 when the problem is about the file or directory as a whole. */
   line: number;
   message: string;
   severity: 'error' | 'warning';
 }
+
+/** "file:line: message", or "file: message" for a problem without a line. */
+export const formatIssue = (i: LabIssue) => `${i.line > 0 ? `${i.file}:${i.line}` : i.file}: ${i.message}`;
 
 export class LabFormatError extends KindlabError {
   readonly issues: LabIssue[];
@@ -64,8 +68,8 @@ export class LabFormatError extends KindlabError {
     const first = issues[0];
     super(
       'lab-format',
-      first ? `${first.file}:${first.line}: ${first.message}` : 'invalid lab document',
-      { details: issues.slice(1).map((i) => `${i.file}:${i.line}: ${i.message}`) },
+      first ? formatIssue(first) : 'invalid lab document',
+      { details: issues.slice(1).map(formatIssue) },
     );
     this.issues = issues;
   }

@@ -20,3 +20,33 @@ export async function acquireSessionLock(dir: string, labId: string): Promise<()
     throw err;
   }
 }
+
+/**
+ * Runs `fn` holding a short lock on `file` (a `<file>.lock` directory beside it), so that a
+ * read-change-write of the progress file from `kindlab check` in another terminal and the
+ * session's own cannot interleave and lose one of the two changes. Waits up to ~10 s for the
+ * other writer; a holder that crashed leaves a lock that goes stale after 10 s.
+ */
+export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      lockfilePath: `${file}.lock`,
+      realpath: false,
+      stale: 10_000,
+      retries: { retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.3 },
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new KindlabError('state', `${file} is being written by another kindlab process`, {
+        fix: 'Run the command again in a moment; a lock left by a crashed process expires after 10 seconds.',
+      });
+    }
+    throw err;
+  }
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}

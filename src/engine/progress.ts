@@ -6,7 +6,9 @@
 import { readFile, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { z } from 'zod';
 import { KindlabError } from '../core/errors.js';
+import { withFileLock } from './lock.js';
 
 export type StepStatus = 'pending' | 'passed' | 'failed';
 
@@ -45,17 +47,55 @@ export function stepProgress(p: Progress, stepId: string): StepProgress {
   return p.steps[stepId] ?? { status: 'pending', checks: 0, solved: false, hintsShown: 0 };
 }
 
-function isProgress(v: unknown): v is Progress {
-  const p = v as Progress;
-  return (
-    typeof p === 'object' && p !== null && p.version === 1 && typeof p.labId === 'string' &&
-    Number.isInteger(p.current) && typeof p.steps === 'object' && typeof p.vars === 'object'
-  );
+const count = z.number().int().min(0);
+const stepProgressSchema = z.object({
+  status: z.enum(['pending', 'passed', 'failed']),
+  checks: count,
+  solved: z.boolean(),
+  hintsShown: count,
+  updatedAt: z.string().optional(),
+});
+// Loose: fields a newer kindlab adds are kept, not dropped, when this version rewrites the file.
+const progressSchema = z.looseObject({
+  version: z.literal(1),
+  labId: z.string().min(1),
+  current: count,
+  steps: z.record(z.string(), stepProgressSchema),
+  vars: z.record(z.string(), z.string()),
+  provisioned: z.boolean(),
+  context: z.string().optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** What the file must agree with: the lab it is kept for. */
+export interface ProgressOwner {
+  labId: string;
+  /** The lab's number of steps, when known: `current` must point at one of them. */
+  steps?: number;
+}
+
+/** Why a parsed progress file cannot be used, or undefined when it can. */
+function damage(data: unknown, owner: ProgressOwner | undefined): string | undefined {
+  const result = progressSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const at = issue?.path.map(String).join('.');
+    return `${at ? `${at}: ` : ''}${issue?.message ?? 'not a progress record'}`;
+  }
+  const p = result.data;
+  if (owner && p.labId !== owner.labId) return `it is the progress of lab "${p.labId}", not of "${owner.labId}"`;
+  if (owner?.steps !== undefined && p.current >= owner.steps) return `it is at step ${p.current + 1}, but the lab has ${owner.steps} steps`;
+  return undefined;
 }
 
 export class ProgressStore {
   readonly file: string;
-  constructor(readonly dir: string) {
+  /** `owner`: the lab the directory is kept for; a file that names another lab, or a step it lacks, is damaged. */
+  constructor(
+    readonly dir: string,
+    private readonly owner?: ProgressOwner,
+  ) {
     this.file = join(dir, 'progress.json');
   }
 
@@ -69,21 +109,29 @@ export class ProgressStore {
       throw err;
     }
     let parsed: unknown;
+    let why: string | undefined;
     try {
       parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
+      why = damage(parsed, this.owner);
+    } catch (err) {
+      why = `not JSON (${(err as Error).message})`;
     }
-    if (!isProgress(parsed)) {
-      throw new KindlabError('state', `the saved progress in ${this.file} is damaged and cannot be read`, {
-        fix: 'Run `kindlab start <lab> --fresh` to start over: kindlab keeps the damaged file beside it (progress.json.previous-<time>) and begins at step 1.',
+    if (why !== undefined) {
+      const lab = this.owner?.labId ?? '<lab>';
+      throw new KindlabError('state', `the saved progress in ${this.file} is damaged and cannot be read: ${why}`, {
+        fix: `Run \`kindlab start ${lab} --fresh\` to start over: kindlab keeps the damaged file beside it (progress.json.previous-<time>) and begins at step 1.`,
       });
     }
-    return parsed;
+    return parsed as Progress;
   }
 
+  /** Writes the whole record, under the same lock as `update`. */
   async save(p: Progress, now: Date = new Date()): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    await withFileLock(this.file, () => this.write(p, now));
+  }
+
+  private async write(p: Progress, now: Date): Promise<void> {
     p.updatedAt = now.toISOString();
     await writeFileAtomic(this.file, JSON.stringify(p, null, 2) + '\n');
   }
@@ -100,11 +148,17 @@ export class ProgressStore {
     }
   }
 
-  /** Read-modify-write, so a `check` from another terminal and the session do not undo each other's updates. */
+  /**
+   * Read-change-write under the file's lock, so a `check` from another terminal and the session
+   * do not undo each other's updates.
+   */
   async update(labId: string, fn: (p: Progress) => void, now: Date = new Date()): Promise<Progress> {
-    const p = (await this.load()) ?? emptyProgress(labId, now);
-    fn(p);
-    await this.save(p, now);
-    return p;
+    await mkdir(this.dir, { recursive: true });
+    return withFileLock(this.file, async () => {
+      const p = (await this.load()) ?? emptyProgress(labId, now);
+      fn(p);
+      await this.write(p, now);
+      return p;
+    });
   }
 }

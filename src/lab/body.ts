@@ -7,6 +7,7 @@ import type { CheckSpec } from '../model/check-schema.js';
 import { parseCheckBlock } from './check-block.js';
 import { slugify, splitHeading, stepIdPattern } from './headings.js';
 import type { IssueList } from './issues.js';
+import { byteLength, labLimits, sizeProblem, tooDeeplyNested } from './limits.js';
 import type { CodeBlock, Step } from '../model/lab.js';
 import { didYouMean } from './suggest.js';
 
@@ -30,7 +31,8 @@ export interface Body {
 }
 
 export function parseBody(body: string, bodyLine: number, issues: IssueList): Body {
-  const tokens = Lexer.lex(body, { gfm: true });
+  const tokens = blockTokens(body, bodyLine, issues);
+  if (!tokens) return { intro: '', steps: [] };
   const lines = lineIndex(body);
   const introParts: string[] = [];
   const drafts: Draft[] = [];
@@ -43,6 +45,13 @@ export function parseBody(body: string, bodyLine: number, issues: IssueList): Bo
     pos = offset + token.raw.length;
     if (token.type === 'space') continue;
     const line = bodyLine + lines(offset);
+    if (token.type === 'code') {
+      const tooBig = sizeProblem('this code block', byteLength(token.raw), 'blockBytes');
+      if (tooBig) {
+        issues.error(line, tooBig);
+        continue;
+      }
+    }
     const current = drafts[drafts.length - 1];
 
     if (token.type === 'heading' && (token as Tokens.Heading).depth === 2) {
@@ -63,6 +72,27 @@ export function parseBody(body: string, bodyLine: number, issues: IssueList): Bo
     intro: introParts.join('\n\n'),
     steps: drafts.map((d) => ({ ...d.step, markdown: d.parts.join('\n\n') })),
   };
+}
+
+/**
+ * marked's block-level tokens: all the parser needs (headings, fences, quotes, lists). Inline
+ * Markdown is left to the renderer: marked's emphasis scanning grows with the square of a
+ * paragraph's length (16 KB of "_a" took seconds), and the parser never looks at it.
+ */
+function blockTokens(body: string, bodyLine: number, issues: IssueList): Token[] | undefined {
+  const deep = tooDeeplyNested(body, bodyLine);
+  if (deep) {
+    issues.error(deep, `this line nests quotes or lists more than ${labLimits.nesting} levels deep, over kindlab's limit: flatten it`);
+    return undefined;
+  }
+  try {
+    return new Lexer({ gfm: true }).blockTokens(body, []);
+  } catch (err) {
+    // Deeply nested lists exhaust marked's recursion before they reach the limit above.
+    if (!(err instanceof RangeError)) throw err;
+    issues.error(bodyLine, 'the Markdown is nested too deeply to read (lists or quotes inside one another)');
+    return undefined;
+  }
 }
 
 function startStep(token: Tokens.Heading, line: number, index: number, ids: Map<string, number>, issues: IssueList): Draft {

@@ -5,8 +5,10 @@
 import { LineCounter, parseDocument, isSeq, type Node } from 'yaml';
 import { checkKindNames, checkKinds, commonCheckOptions, type CheckKind, type CheckSpec } from '../model/check-schema.js';
 import type { IssueList } from './issues.js';
+import { byteLength, sizeProblem } from './limits.js';
 import { didYouMean } from './suggest.js';
-import { errorOffset, firstSentence, formatPath, lineAt, offsetOf, type PathSegment } from './yaml-locate.js';
+import { yamlData } from './yaml-data.js';
+import { errorOffset, firstSentence, formatPath, lineAt, offsetOf, shownErrors, type PathSegment } from './yaml-locate.js';
 import { describeValue, explainIssues, objectKeys } from './zod-explain.js';
 
 const optionNames = Object.keys(commonCheckOptions.shape);
@@ -17,13 +19,18 @@ const isKind = (key: string): key is CheckKind => Object.hasOwn(checkKinds, key)
  * @param firstLine line in lab.md of the block's first line (the one after the opening fence)
  */
 export function parseCheckBlock(code: string, firstLine: number, issues: IssueList): CheckSpec[] {
+  const fenceLine = firstLine - 1;
+  const tooBig = sizeProblem('this check block', byteLength(code), 'blockBytes');
+  if (tooBig) {
+    issues.error(fenceLine, tooBig);
+    return [];
+  }
   const counter = new LineCounter();
   const doc = parseDocument(code, { lineCounter: counter, prettyErrors: false });
   const lineOf = (offset: number | undefined) => lineAt(counter, offset, firstLine);
-  const fenceLine = firstLine - 1;
 
   if (doc.errors.length > 0) {
-    for (const err of doc.errors) issues.error(lineOf(errorOffset(doc, err)), `check block: invalid YAML: ${firstSentence(err.message)}`);
+    for (const err of shownErrors(doc)) issues.error(lineOf(errorOffset(doc, err)), `check block: invalid YAML: ${firstSentence(err.message)}`);
     return [];
   }
   const root = doc.contents as Node | null;
@@ -40,7 +47,12 @@ export function parseCheckBlock(code: string, firstLine: number, issues: IssueLi
     return [];
   }
 
-  const data = doc.toJS() as unknown[];
+  const converted = yamlData(doc);
+  if (!converted.ok) {
+    issues.error(lineOf(converted.offset), `check block: ${converted.message}`);
+    return [];
+  }
+  const data = converted.value as unknown[];
   const out: CheckSpec[] = [];
   root.items.forEach((_, index) => {
     const at = (path: PathSegment[]) => lineOf(offsetOf(root, [index, ...path]));

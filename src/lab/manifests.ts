@@ -7,7 +7,8 @@
  * The schemas do not reject unknown fields; `kubectl apply` at run time does.
  */
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { errorOffset, firstSentence, formatPath, lineAt, offsetOf } from './yaml-locate.js';
+import { yamlData } from './yaml-data.js';
+import { errorOffset, firstSentence, formatPath, lineAt, offsetOf, shownErrors } from './yaml-locate.js';
 import { describeValue } from './zod-explain.js';
 
 export interface ManifestIssue {
@@ -69,9 +70,11 @@ export async function validateManifest(text: string): Promise<ManifestIssue[]> {
 async function validateDocument(doc: Document.Parsed, counter: LineCounter): Promise<ManifestIssue[]> {
   const lineOf = (path: Array<string | number>) => lineAt(counter, offsetOf(doc.contents, path), 1);
   if (doc.errors.length > 0) {
-    return doc.errors.map((e) => ({ line: lineAt(counter, errorOffset(doc, e), 1), message: `invalid YAML: ${firstSentence(e.message)}`, severity: 'error' }));
+    return shownErrors(doc).map((e) => ({ line: lineAt(counter, errorOffset(doc, e), 1), message: `invalid YAML: ${firstSentence(e.message)}`, severity: 'error' }));
   }
-  const obj: unknown = doc.toJS();
+  const converted = yamlData(doc);
+  if (!converted.ok) return [{ line: lineAt(counter, converted.offset, 1), message: converted.message, severity: 'error' }];
+  const obj = converted.value;
   if (obj === null || obj === undefined) return [];
   const start = lineOf([]);
   if (typeof obj !== 'object' || Array.isArray(obj)) {

@@ -1,21 +1,22 @@
 /**
  * A small on-disk index of lab front matter, so `kindlab list` reads one JSON file instead of
  * loading a YAML parser (the `yaml` package alone costs about as much as starting Node). An entry
- * is trusted only while its lab.md has the same size and modification time; anything else is
- * parsed again with `yaml` and the index rewritten. Losing or corrupting the index costs one slow
- * listing, nothing more.
+ * holds the front matter text it was made from and is used only for exactly that text: size and
+ * modification time can stay the same while the content changes (an edit within the clock's
+ * resolution, `cp -p`, `touch -r`), and a cached good entry must never hide a now-broken lab.
+ * Anything else is parsed again with `yaml` and the index rewritten. Losing or corrupting the
+ * index costs one slow listing, nothing more.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { kindlabPaths } from '../core/paths.js';
 
 interface Entry<T> {
-  mtimeMs: number;
-  size: number;
+  source: string;
   value: T;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export class SummaryCache<T> {
   private entries: Record<string, Entry<T>> = {};
@@ -32,13 +33,14 @@ export class SummaryCache<T> {
     }
   }
 
-  get(path: string, stat: { mtimeMs: number; size: number }): T | undefined {
-    const e = this.entries[path];
-    return e && e.mtimeMs === stat.mtimeMs && e.size === stat.size ? e.value : undefined;
+  /** The value cached for `path`, if it was made from exactly `source`. */
+  get(path: string, source: string): T | undefined {
+    const e = Object.hasOwn(this.entries, path) ? this.entries[path] : undefined;
+    return e && e.source === source ? e.value : undefined;
   }
 
-  set(path: string, stat: { mtimeMs: number; size: number }, value: T): void {
-    this.entries[path] = { mtimeMs: stat.mtimeMs, size: stat.size, value };
+  set(path: string, source: string, value: T): void {
+    this.entries[path] = { source, value };
     this.dirty = true;
   }
 

@@ -54,14 +54,36 @@ export function formatPath(path: readonly PropertyKey[]): string {
 export function errorOffset(doc: Document.Parsed, err: YAMLError): number {
   let offset = err.pos[0];
   if (err.code !== 'MISSING_CHAR' && !/end with a/.test(err.message)) return offset;
+  for (const [start, end] of openableRanges(doc)) {
+    if (end >= err.pos[0] - 1 && start < offset) offset = start;
+  }
+  return offset;
+}
+
+/**
+ * Quoted scalars and flow collections of a document, collected once: a file of a thousand "{"
+ * has a thousand errors, and walking the document for each of them took minutes.
+ */
+const openable = new WeakMap<Document.Parsed, Array<[number, number]>>();
+function openableRanges(doc: Document.Parsed): Array<[number, number]> {
+  let ranges = openable.get(doc);
+  if (ranges) return ranges;
+  const found: Array<[number, number]> = [];
   visit(doc, {
     Node(_, node) {
       const range = node.range;
       const open = (isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE')) || ((isMap(node) || isSeq(node)) && node.flow);
-      if (open && range && range[1] >= err.pos[0] - 1 && range[0] < offset) offset = range[0];
+      if (open && range) found.push([range[0], range[1]]);
     },
   });
-  return offset;
+  ranges = found;
+  openable.set(doc, ranges);
+  return ranges;
+}
+
+/** Syntax errors worth showing: after the first few, the rest are echoes of the same mistake. */
+export function shownErrors(doc: Document.Parsed): YAMLError[] {
+  return doc.errors.slice(0, 5);
 }
 
 /** The yaml package's messages can run to several lines with a code excerpt; the first line says it. */

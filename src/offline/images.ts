@@ -13,6 +13,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { yamlData } from '../lab/yaml-data.js';
 import type { Lab } from '../model/lab.js';
 import { collectionRoot } from '../lab/locations.js';
 import { isOnGoneRegistry, replaceRetired } from '../lab/retired-registries.js';
@@ -66,7 +67,9 @@ export function imagesInYaml(text: string): string[] {
   };
   for (const doc of parseAllDocuments(text)) {
     if (doc.errors.length > 0) continue;
-    visit(doc.toJS());
+    // A manifest that cannot be read as data (an alias without anchor...) names no images.
+    const data = yamlData(doc);
+    if (data.ok) visit(data.value);
   }
   return found;
 }

@@ -26,7 +26,7 @@ import { renderLabClusters } from './kind/config.js';
 import { hostPortsOf, type HostPort } from './kind/host-ports.js';
 import { connectPodNetworks } from './kind/interconnect.js';
 import { contextsIn, writeMergedKubeconfig } from './kind/kubeconfig.js';
-import { isOwnedClusterName, ownedContainerLabelArgs } from './kind/names.js';
+import { hasKindlabPrefix, ownedContainerLabelArgs } from './kind/names.js';
 import { writeRecord } from './kind/records.js';
 import { phaseError } from './kind/run.js';
 import { teardown } from './kind/teardown.js';
@@ -161,7 +161,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
         ...(deps.timeouts?.nodesReadyMs ? { nodesReadyTimeoutMs: deps.timeouts.nodesReadyMs } : {}),
         ...(deps.checkPorts ? { checkPorts: deps.checkPorts } : {}),
       },
-      { stateDir, plans, mirrors: opts.registryMirrors, keepOnFailure: opts.keepOnFailure },
+      { labId: lab.meta.id, stateDir, plans, mirrors: opts.registryMirrors, keepOnFailure: opts.keepOnFailure },
     );
     await writeRecord(stateDir, {
       version: 1,
@@ -281,7 +281,7 @@ export function createPlatform(deps: PlatformDeps): Platform {
         notes.push(r.exitCode === 0 ? `deleted ${kindName}, created by this run` : `could not delete ${kindName}`);
       }
       if (started.length > 0) {
-        const left = (await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, PHASE_ADDONS).catch(() => ['?'])).filter(isOwnedClusterName);
+        const left = (await listKindClusters({ runner: deps.runner, tools: tools.paths, env: baseEnv }, PHASE_ADDONS).catch(() => ['?'])).filter(hasKindlabPrefix);
         if (left.length === 0) for (const addon of started) notes.push(await addon.stop({ runner: deps.runner, tools: tools.paths, env: baseEnv }));
       }
     }

@@ -37,6 +37,8 @@ export interface ProvisionedLab {
 export interface TeardownResult {
   removedClusters: string[];
   removedContainers: string[];
+  /** Clusters named like kindlab's that kindlab did not create: left alone, with how to delete them by hand. */
+  notOurs?: Array<{ name: string; why: string; fix: string }>;
 }
 
 export interface Platform {

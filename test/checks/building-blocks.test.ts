@@ -70,8 +70,11 @@ describe('interpolation', () => {
     expect(error).toBeInstanceOf(UnknownVariableError);
     expect((error as Error).message).toBe('unknown variables ${GATEWAY}, ${OTHER} in url, expect.body');
   });
-  it('leaves unknown variables of lenient fields to the shell', () => {
-    expect(interpolateDeep({ run: 'echo ${GATEWAY_IP} ${i}' }, lookup, { lenientFields: ['run'] })).toEqual({ run: 'echo 172.18.0.20 ${i}' });
+  it('never pastes values into shell fields: the references stay for the shell, only $${ is unescaped', () => {
+    expect(interpolateDeep({ run: 'echo ${GATEWAY_IP} ${i} $${GATEWAY_IP}', url: 'http://${GATEWAY_IP}/' }, lookup, { shellFields: ['run'] })).toEqual({
+      run: 'echo ${GATEWAY_IP} ${i} ${GATEWAY_IP}',
+      url: 'http://172.18.0.20/',
+    });
   });
 });
 

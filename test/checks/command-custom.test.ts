@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checks/run.js';
+import { createProcessRunner } from '../../src/platform/exec.js';
 import { FakeKube } from './fake-kube.js';
 import { FakeRunner } from './fake-runner.js';
 import { fixtureObjects, makeCheck, makeCtx } from './helpers.js';
@@ -17,8 +18,9 @@ describe('command', () => {
     const r = await runCheck(makeCheck('command', { run: 'kubectl get node ${NODE} | grep -c Ready; for i in 1 2; do echo ${i}; done', stdout: '^kindlab-lab1-control-plane\\s+Ready$' }, { capture: { OUT: 'stdout' } }), ctx);
     expect(r.status).toBe('pass');
     expect(runner.calls[0]?.command).toBe('bash');
-    expect(runner.calls[0]?.args[1]).toBe('set -euo pipefail\nkubectl get node kindlab-lab1-control-plane | grep -c Ready; for i in 1 2; do echo ${i}; done');
-    expect(runner.calls[0]?.opts).toMatchObject({ cwd: '/labs/canary-l4', env: { KUBECONFIG: '/tmp/kubeconfig' } });
+    // The shell expands ${NODE} from the environment; kindlab never pastes the value into the script.
+    expect(runner.calls[0]?.args[1]).toBe('set -euo pipefail\nkubectl get node ${NODE} | grep -c Ready; for i in 1 2; do echo ${i}; done');
+    expect(runner.calls[0]?.opts).toMatchObject({ cwd: '/labs/canary-l4', env: { KUBECONFIG: '/tmp/kubeconfig', NODE: 'kindlab-lab1-control-plane' } });
     expect(r.captured?.OUT).toBe('NAME STATUS\nkindlab-lab1-control-plane   Ready');
   });
 
@@ -31,6 +33,27 @@ describe('command', () => {
     const inVm = await runCheck(makeCheck('command', { run: 'mysql -e "select 1"', on: { container: 'vm1' }, stdoutNot: 'ERROR' }, { timeout: '2s' }), ctx);
     expect(inVm).toMatchObject({ status: 'fail', found: 'exit 1; stderr: mysql: Access denied' });
     expect(inVm.details?.[0]).toBe('exit code 1, expected 0');
+  });
+});
+
+describe('command with hostile captured values (a real shell)', () => {
+  const hostile = ["it's", '$(touch PWNED)', '`touch PWNED`', 'a; touch PWNED', 'two\nlines; touch PWNED', "'; touch PWNED; echo '"];
+
+  it.each(hostile)('keeps %j a value on the host: printed as it is, never run', async (value) => {
+    const labDir = mkdtempSync(join(tmpdir(), 'kindlab-quote-'));
+    // The test clock runs 200 times fast: 30m of it is 9 s of real time for bash to start.
+    const ctx = { ...makeCtx({ labDir, vars: { EVIL: value } }), runner: createProcessRunner() };
+    const r = await runCheck(makeCheck('command', { run: 'printf %s "${EVIL}"; echo; echo ${EVIL}' }, { capture: { OUT: 'stdout' }, timeout: '30m' }), ctx);
+    expect(r.status).toBe('pass');
+    expect(r.captured?.OUT?.split('\n')[0]).toBe(value.split('\n')[0]);
+    expect(readdirSync(labDir)).toEqual([]);
+  });
+
+  it('passes the values a container script names as docker exec -e, not as script text', async () => {
+    const runner = new FakeRunner(() => ({ exitCode: 0, stdout: 'ok\n' }));
+    const ctx = makeCtx({ runner, vars: { EVIL: '$(touch PWNED); x' } });
+    await runCheck(makeCheck('command', { run: 'echo "$EVIL" ${EVIL} ${UNSET:-}', on: { node: 'worker' } }), ctx);
+    expect(runner.calls[0]?.args).toEqual(['exec', '-e', 'EVIL=$(touch PWNED); x', 'kindlab-lab1-worker', 'sh', '-c', 'echo "$EVIL" ${EVIL} ${UNSET:-}']);
   });
 });
 

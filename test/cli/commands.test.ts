@@ -74,6 +74,14 @@ describe('kindlab CLI', () => {
     expect(r.stderr).toContain('damaged');
     expect(r.stderr).toContain('--fresh');
     expect(await readFile(join(dir, 'progress.json'), 'utf8')).toBe('{ not json');
+
+    // Valid JSON of the wrong shape is damaged too, not an internal error (exit 70).
+    const nullSteps = JSON.stringify({ version: 1, labId: 'canary-l4', current: 0, steps: null, vars: {}, provisioned: false, startedAt: 'x', updatedAt: 'x' });
+    await writeFile(join(dir, 'progress.json'), nullSteps);
+    const again = await runCli(['status', '--lab', 'canary-l4'], env);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('progress.json is damaged and cannot be read: steps:');
+    expect(await readFile(join(dir, 'progress.json'), 'utf8')).toBe(nullSteps);
   });
 
   it('run refuses to start unattended without --yes when not in a terminal', async () => {
@@ -108,6 +116,38 @@ describe('kindlab CLI', () => {
     const r = await runCli(['validate', 'broken-lab'], { ...env, KINDLAB_LABS_PATH: labs });
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/lab\.md:14: .*unknown check kind "trafic".*traffic/);
+  });
+
+  it('a broken lab in KINDLAB_LABS_PATH is reported, never replaced by the shipped lab of the same id', async () => {
+    const env = await isolatedEnv();
+    const labs = join(env.HOME as string, 'my-labs');
+    await mkdir(join(labs, 'canary-l4'), { recursive: true });
+    const shipped = await readFile(join(repoRoot, 'labs', 'canary-l4', 'lab.md'), 'utf8');
+    await writeFile(join(labs, 'canary-l4', 'lab.md'), shipped.replace(/^requires:/m, 'requirez:'));
+    // And a lab whose check block has an alias without anchor: a lab error, not "internal error".
+    await mkdir(join(labs, 'alias-lab'), { recursive: true });
+    await writeFile(
+      join(labs, 'alias-lab', 'lab.md'),
+      ['---', 'id: alias-lab', 'title: Alias', 'summary: An alias without anchor', 'source: {title: test}', 'duration: 5m', 'requires: {memoryGiB: 1, cpus: 1}', 'clusters: [{workers: 0}]', '---', '', '## One', '', '```check', '- nodes: *nope', '```', ''].join('\n'),
+    );
+    const withPath = { ...env, KINDLAB_LABS_PATH: `${labs}:${join(labs, 'missing')}` };
+
+    const one = await runCli(['validate', 'canary-l4'], withPath);
+    expect(one.code).toBe(2);
+    expect(one.stdout).toMatch(/my-labs\/canary-l4\/lab\.md:\d+: front matter: .*requirez/);
+
+    const all = await runCli(['validate'], withPath);
+    expect(all.code).toBe(2);
+    expect(all.stdout).toMatch(/✗ canary-l4\n {2}error .*my-labs\/canary-l4\/lab\.md:\d+: /);
+    expect(all.stdout).toMatch(/alias-lab\/lab\.md:14: check block: alias \*nope has no anchor/);
+    expect(all.stdout).toContain('missing: this KINDLAB_LABS_PATH entry does not exist');
+    expect(all.stderr).not.toContain('internal error');
+
+    const list = await runCli(['list'], withPath);
+    expect(list.code).toBe(0);
+    expect(list.stdout).not.toMatch(/^canary-l4 /m);
+    expect(list.stderr).toMatch(/^warning: .*my-labs\/canary-l4\/lab\.md:\d+: front matter is incomplete or invalid/m);
+    expect(list.stderr).toMatch(/^warning: .*missing: this KINDLAB_LABS_PATH entry does not exist$/m);
   });
 
   it('NO_COLOR keeps even a forced colour terminal plain', async () => {

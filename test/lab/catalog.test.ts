@@ -50,13 +50,57 @@ describe('listLabs', () => {
     const copy = join(temp, 'valid-minimal');
     cpSync(join(fixtures, 'valid-minimal'), copy, { recursive: true });
     writeFileSync(join(copy, 'lab.md'), readFileSync(join(copy, 'lab.md'), 'utf8').replace('title: Minimal lab', 'title: My own copy'));
-    const { labs, problems } = await scanLabs({ env: { KINDLAB_LABS_PATH: `${copy}:${join(temp, 'missing')}` }, builtinDir: fixtures });
+    const { labs, problems, notes } = await scanLabs({ env: { KINDLAB_LABS_PATH: `${copy}:${join(temp, 'missing')}` }, builtinDir: fixtures });
     const minimal = labs.filter((l) => l.id === 'valid-minimal');
     expect(minimal).toMatchObject([{ title: 'My own copy', origin: 'path', dir: copy }]);
+    // Replacing a shipped lab is what the path is for: a note, not a problem.
+    expect(notes).toEqual([
+      expect.objectContaining({ file: join(copy, 'lab.md'), message: 'replaces the shipped lab "valid-minimal" (test/fixtures/labs/valid-minimal/lab.md)', severity: 'warning' }),
+    ]);
+    expect(problems).toContainEqual({ file: join(temp, 'missing'), line: 0, message: 'this KINDLAB_LABS_PATH entry does not exist', severity: 'error' });
+  });
+
+  it('never falls back past a broken copy to the lab it replaces', async () => {
+    const copy = join(temp, 'shadow', 'valid-minimal');
+    cpSync(join(fixtures, 'valid-minimal'), copy, { recursive: true });
+    writeFileSync(join(copy, 'lab.md'), readFileSync(join(copy, 'lab.md'), 'utf8').replace('requires:', 'requirez:'));
+    const opts = { env: { KINDLAB_LABS_PATH: join(temp, 'shadow') }, builtinDir: fixtures };
+    const { labs, problems, broken } = await scanLabs(opts);
+    expect(labs.map((l) => l.id)).not.toContain('valid-minimal');
+    expect(broken).toContainEqual({ dir: copy, ids: ['valid-minimal'] });
+    expect(problems).toContainEqual(expect.objectContaining({ file: join(copy, 'lab.md'), line: 2, severity: 'error' }));
     expect(problems).toContainEqual(
-      expect.objectContaining({ file: join(fixtures, 'valid-minimal', 'lab.md').replace(`${process.cwd()}/`, ''), severity: 'warning' }),
+      expect.objectContaining({ file: 'test/fixtures/labs/valid-minimal/lab.md', message: `lab "valid-minimal" is not used: ${join(copy, 'lab.md')} claims the same id and cannot be read`, severity: 'error' }),
     );
-    expect(problems).toContainEqual(expect.objectContaining({ message: 'this KINDLAB_LABS_PATH entry is not a directory', severity: 'warning' }));
+    const err = await findLab('valid-minimal', opts).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabFormatError);
+    expect((err as LabFormatError).issues.map((i) => i.message)).toContain('front matter: missing field "requires" (a map with fields memoryGiB, cpus, diskGiB)');
+  });
+
+  it('a broken lab in another folder claims the id its front matter names', async () => {
+    const dir = join(temp, 'renamed', 'my-copy');
+    cpSync(join(fixtures, 'valid-minimal'), dir, { recursive: true });
+    writeFileSync(join(dir, 'lab.md'), readFileSync(join(dir, 'lab.md'), 'utf8').replace('title:', 'title: [unclosed'));
+    const { labs, broken } = await scanLabs({ env: { KINDLAB_LABS_PATH: join(temp, 'renamed') }, builtinDir: fixtures });
+    expect(broken).toContainEqual({ dir, ids: ['my-copy', 'valid-minimal'] });
+    expect(labs.map((l) => l.id)).not.toContain('valid-minimal');
+  });
+
+  it('reports ids used twice and path entries that are files', async () => {
+    for (const name of ['one', 'two']) cpSync(join(fixtures, 'valid-minimal'), join(temp, 'twice', name, 'valid-minimal'), { recursive: true });
+    writeFileSync(join(temp, 'a-file'), 'x');
+    const entries = [join(temp, 'twice', 'one'), join(temp, 'twice', 'two'), join(temp, 'a-file')];
+    const { labs, problems } = await scanLabs(only(...entries));
+    expect(labs.filter((l) => l.id === 'valid-minimal')).toMatchObject([{ dir: join(temp, 'twice', 'one', 'valid-minimal') }]);
+    expect(problems).toEqual([
+      {
+        file: join(temp, 'twice', 'two', 'valid-minimal', 'lab.md'),
+        line: 1,
+        message: `lab id "valid-minimal" is also used by ${join(temp, 'twice', 'one', 'valid-minimal', 'lab.md')}, which takes precedence: give one of them another id`,
+        severity: 'error',
+      },
+      { file: join(temp, 'a-file'), line: 0, message: 'this KINDLAB_LABS_PATH entry is a file, not a directory of labs', severity: 'error' },
+    ]);
   });
 
   it("finds the package's own labs next to the sources", () => {

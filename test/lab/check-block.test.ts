@@ -40,6 +40,11 @@ describe('parseCheckBlock', () => {
     ['an option that is not one', '- rollout: deployment/web\n  colour: red\n', [[11, 'check "rollout": unknown option "colour" (options: name, timeout, consecutive, attempts, cluster, capture, hint)']]],
     ['a scalar item', '- just text\n', [[10, 'a check is a map like "- rollout: deployment/web", found "just text"']]],
     ['invalid YAML', '- http: { url: x\n', [[10, 'check block: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']]],
+    ['an alias without anchor', '- rollout: deployment/web\n- http: *nope\n', [[11, 'check block: alias *nope has no anchor: define "&nope" on a value before it, or write the value out']]],
+    ['a self-referencing alias', '- http: &h { url: x, expect: *h }\n', [[10, 'check block: alias *h is inside the value it refers to, which would make that value contain itself forever']]],
+    ['a list as a map key', '- ? [a, b]\n  : 1\n', [[10, 'check block: a map key must be a plain value such as a name or a number, not a list or a map']]],
+    ['a block over the size limit', `- command:\n    run: ${'x'.repeat(17_000)}\n`, [[9, "this check block is 17 KiB, over kindlab's limit of 16 KiB for a code block (no real lab comes near it): shorten it or split it up"]]],
+    ['a thousand syntax errors, only the first few', `- nodes: ${'{'.repeat(1000)}\n`, Array.from({ length: 5 }, () => [10, expect.stringMatching(/^check block: invalid YAML: /) as unknown as string])],
   ];
 
   it.each(cases)('reports %s', (_, code, expected) => {

@@ -91,4 +91,10 @@ just a string
       { line: 3, message: 'invalid YAML: Flow map in block collection must be sufficiently indented and end with a }', severity: 'error' },
     ]);
   });
+
+  it('reports an alias without anchor at its line instead of crashing', async () => {
+    expect(await validateManifest('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: a }\ndata:\n  a: *nope\n')).toEqual([
+      { line: 5, message: 'alias *nope has no anchor: define "&nope" on a value before it, or write the value out', severity: 'error' },
+    ]);
+  });
 });

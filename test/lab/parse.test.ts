@@ -279,3 +279,54 @@ describe('parseLab details', () => {
     ]);
   });
 });
+
+describe('parseLab on hostile input', () => {
+  const step = '\n## S\n\n```check\n- nodes:\n```\n';
+  /** Nine times nine times ... "x": 9^6 values from six short lines. */
+  const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]', 'd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]', 'e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]', 'f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]'];
+  const withFront = (lines: string[]) => front.replace('clusters: [{}]\n', `clusters: [{}]\n${lines.join('\n')}\n`) + step;
+
+  it.each([
+    ['an alias without anchor', ['x: *nope'], [[9, 'front matter: alias *nope has no anchor: define "&nope" on a value before it, or write the value out']]],
+    ['an alias inside its own anchor', ['x: &x [1, *x]'], [[9, 'front matter: alias *x is inside the value it refers to, which would make that value contain itself forever']]],
+    ['an alias bomb', bomb, [[14, 'front matter: aliases expand this YAML to more than 10000 values (*e alone to 66430): write the values out instead of nesting aliases']]],
+    ['nested complex keys', ['? '.repeat(400) + 'x'], [[9, 'front matter: a map key must be a plain value such as a name or a number, not a list or a map']]],
+  ])('reports %s in the front matter at its line', (_, lines, expected) => {
+    expect(parseIssues(withFront(lines)).map((i) => [i.line, i.message])).toEqual(expected);
+  });
+
+  it('reports an alias without anchor in a check block at its line', () => {
+    const issues = parseIssues(`${front}\n## S\n\n\`\`\`check\n- nodes:\n- resource: *nope\n\`\`\`\n`);
+    expect(issues.map((i) => [i.line, i.message])).toEqual([[bodyLine + 5, 'check block: alias *nope has no anchor: define "&nope" on a value before it, or write the value out']]);
+  });
+
+  it('accepts aliases that are used sensibly', () => {
+    const lab = parseLab('lab.md', withFront(['env: { A: &ns web, B: *ns }']));
+    expect(lab.meta.env).toEqual({ A: 'web', B: 'web' });
+  });
+
+  it('refuses a file, front matter or block over its size limit before parsing it, naming the limit', () => {
+    const start = performance.now();
+    const huge = parseIssues(`${front}${step}${'{'.repeat(1 << 20)}\n`);
+    expect(huge.map((i) => [i.line, i.message])).toEqual([[1, "the file is 1.0 MiB, over kindlab's limit of 256 KiB for a lab file (no real lab comes near it): shorten it or split it up"]]);
+    const fm = parseIssues(withFront([`x: ${'{'.repeat(20_000)}`]));
+    expect(fm.map((i) => [i.line, i.message])).toEqual([[2, "the front matter is 20 KiB, over kindlab's limit of 16 KiB for the front matter (no real lab comes near it): shorten it or split it up"]]);
+    const block = parseIssues(`${front}\n## S\n\n\`\`\`check\n- nodes: ${'['.repeat(20_000)}\n\`\`\`\n`);
+    expect(block.map((i) => [i.line, i.message])).toEqual([[bodyLine + 3, "this code block is 20 KiB, over kindlab's limit of 16 KiB for a code block (no real lab comes near it): shorten it or split it up"]]);
+    const shell = parseIssues(`${front}\n## S\n\n\`\`\`sh\n${'echo x\n'.repeat(3000)}\`\`\`\n\`\`\`check\n- nodes:\n\`\`\`\n`);
+    expect(shell.map((i) => i.message)).toEqual([expect.stringMatching(/^this code block is 21 KiB, over kindlab's limit of 16 KiB for a code block/)]);
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+
+  it('refuses Markdown nested too deeply instead of overflowing the stack', () => {
+    const issues = parseIssues(`${front}${step}\n${'> '.repeat(20_000)}x\n`);
+    expect(issues.map((i) => [i.line, i.message])).toEqual([[bodyLine + 7, "this line nests quotes or lists more than 16 levels deep, over kindlab's limit: flatten it"]]);
+    expect(parseIssues(`${front}${step}\n${'> - '.repeat(4)}x\n`)).toEqual([]);
+  });
+
+  it('does not spend minutes on a paragraph of emphasis markers', () => {
+    const start = performance.now();
+    expect(parseIssues(`${front}${step}\n${'_a'.repeat(60_000)}\n`)).toEqual([]);
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+});

@@ -1,8 +1,8 @@
-import { cp, mkdtemp, readFile, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listLabs } from '../../src/lab/catalog.js';
+import { listLabs, scanLabs } from '../../src/lab/catalog.js';
 
 const fixture = resolve(import.meta.dirname, '../fixtures/labs/valid-minimal');
 
@@ -35,6 +35,25 @@ describe('lab index cache', () => {
     await writeFile(index, '{ broken');
     const labs = await listLabs({ env, builtinDir: null });
     expect(labs).toHaveLength(1);
-    expect(JSON.parse(await readFile(index, 'utf8')).format).toBe(1);
+    expect(JSON.parse(await readFile(index, 'utf8')).format).toBe(2);
+  });
+
+  it('a cached good entry never hides a lab.md broken since, even with the same size and modification time', async () => {
+    const { env, file } = await setup();
+    // A whole second, which every file system stores exactly.
+    const when = new Date('2026-06-01T12:00:00Z');
+    await utimes(file, when, when);
+    expect(await listLabs({ env, builtinDir: null })).toHaveLength(1);
+    const text = await readFile(file, 'utf8');
+    const broken = text.replace('requires:', 'requirez:');
+    expect(broken).not.toBe(text);
+    expect(broken.length).toBe(text.length);
+    await writeFile(file, broken);
+    // As `cp -p`, `touch -r` or an edit within the clock's resolution leave it.
+    await utimes(file, when, when);
+    expect((await stat(file)).mtimeMs).toBe(when.getTime());
+    const scan = await scanLabs({ env, builtinDir: null });
+    expect(scan.labs).toEqual([]);
+    expect(scan.problems).toEqual([expect.objectContaining({ file: expect.stringMatching(/valid-minimal\/lab\.md$/), severity: 'error' })]);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * Teardown against a real Docker engine: kindlab removes what it owns and nothing else.
  *
- * Kind node containers are stood in for by tiny local containers carrying kind's cluster label
- * (that label is all `kind get clusters` and kindlab's teardown look at), so no image is pulled and
- * no real cluster is needed. The image is imported from a busybox rootfs when busybox is installed
- * (containers then really run), otherwise from a one-file rootfs (containers are only created).
+ * Kind node containers are stood in for by tiny local containers carrying kind's labels (what
+ * `kind get clusters` and kindlab's teardown look at), so no image is pulled and no real cluster is
+ * needed. What a cluster is kindlab's by is real: the lab's record holds the IDs Docker gave the
+ * containers, and a cluster without record is asked for its node mark with `docker exec ...
+ * kubectl`, which the stand-in answers from its environment the way a kind node's kubectl would.
+ * The image is imported from a busybox rootfs when busybox is installed (containers then really
+ * run), otherwise from a one-file rootfs (containers are only created, and marks cannot be read).
  *
  * Skipped, with a warning saying why, when Docker is not reachable, or when this engine already
  * holds kindlab-owned clusters or containers that `down all` would delete.
@@ -18,7 +21,7 @@ import { createProcessRunner } from '../../src/platform/exec.js';
 import { ownedContainerLabelArgs } from '../../src/platform/kind/names.js';
 import { teardown, type TeardownDeps } from '../../src/platform/kind/teardown.js';
 
-const IMAGE = 'kindlab-test/busybox:1';
+const IMAGE = 'kindlab-test/busybox:2';
 
 function docker(args: string[], input?: string): string {
   return execFileSync('docker', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
@@ -57,7 +60,9 @@ function ensureImage(): void {
     mkdirSync(join(root, 'bin'));
     if (busybox) {
       copyFileSync(busybox, join(root, 'bin', 'busybox'));
-      for (const applet of ['sh', 'sleep']) symlinkSync('busybox', join(root, 'bin', applet));
+      for (const applet of ['sh', 'sleep', 'echo']) symlinkSync('busybox', join(root, 'bin', applet));
+      // Stands in for the kubectl of a kind node: prints the Node list the container was given.
+      writeFileSync(join(root, 'bin', 'kubectl'), '#!/bin/sh\necho "$NODES_JSON"\n', { mode: 0o755 });
     } else {
       writeFileSync(join(root, 'bin', 'placeholder'), 'no busybox on this host\n');
     }
@@ -72,8 +77,8 @@ const labA = `ta${run}`;
 const labB = `tb${run}`;
 const made: string[] = [];
 
-function container(name: string, labels: Record<string, string> | string[]): void {
-  const labelArgs = Array.isArray(labels) ? labels : Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
+function container(name: string, labels: Record<string, string> | string[], env: string[] = []): void {
+  const labelArgs = [...(Array.isArray(labels) ? labels : Object.entries(labels).flatMap(([k, v]) => ['--label', `${k}=${v}`])), ...env.flatMap((e) => ['-e', e])];
   // Running busybox containers prove `rm -f` stops them; without busybox they are only created.
   const args = busybox
     ? ['run', '-d', '--name', name, ...labelArgs, IMAGE, 'sleep', '3600']
@@ -83,6 +88,12 @@ function container(name: string, labels: Record<string, string> | string[]): voi
 }
 
 const exists = (name: string) => docker(['ps', '-a', '--filter', `name=^${name}$`, '-q']) !== '';
+const fullId = (name: string) => docker(['inspect', '--format', '{{.Id}}', name]);
+/** A kind control-plane stand-in; `mark` is the dev.kindlab/lab label on its Node, if any. */
+const kindNode = (cluster: string, mark?: string) =>
+  container(`${cluster}-control-plane`, { 'io.x-k8s.kind.cluster': cluster, 'io.x-k8s.kind.role': 'control-plane' }, [
+    `NODES_JSON=${JSON.stringify({ items: [{ metadata: { labels: mark ? { 'dev.kindlab/lab': mark } : {} } }] })}`,
+  ]);
 
 describe.skipIf(!state.ok)('teardown with a real Docker engine', () => {
   const labsDir = mkdtempSync(join(tmpdir(), 'kindlab-labs-'));
@@ -103,6 +114,10 @@ describe.skipIf(!state.ok)('teardown with a real Docker engine', () => {
     aEnvoy: `kindccm-${run}a`,
     bNode: `kindlab-${labB}-control-plane`,
     userNode: `mycluster${run}-control-plane`,
+    // `kind create cluster --name kindlab-<labA>-extra` by hand: lab A's shape, not lab A's.
+    aLookalike: `kindlab-${labA}-extra-control-plane`,
+    // Lab M's state directory was lost; its cluster still carries the mark.
+    mNode: `kindlab-tm${run}-control-plane`,
   };
 
   beforeAll(() => {
@@ -112,10 +127,19 @@ describe.skipIf(!state.ok)('teardown with a real Docker engine', () => {
     container(names.bContainer, ownedContainerLabelArgs(labB));
     container(names.shared, { 'dev.kindlab.owned': 'true', 'dev.kindlab.scope': 'shared' });
     container(names.user, {});
-    container(names.aNode, { 'io.x-k8s.kind.cluster': `kindlab-${labA}` });
+    kindNode(`kindlab-${labA}`);
     container(names.aEnvoy, { 'io.x-k8s.cloud-provider-kind.cluster': `kindlab-${labA}` });
-    container(names.bNode, { 'io.x-k8s.kind.cluster': `kindlab-${labB}` });
-    container(names.userNode, { 'io.x-k8s.kind.cluster': `mycluster${run}` });
+    kindNode(`kindlab-${labB}`);
+    kindNode(`mycluster${run}`);
+    kindNode(`kindlab-${labA}-extra`);
+    if (busybox) kindNode(`kindlab-tm${run}`, `tm${run}`);
+    // What `up` records: the IDs of the node containers kind made.
+    for (const lab of [labA, labB]) {
+      mkdirSync(join(labsDir, lab), { recursive: true });
+      const kindName = `kindlab-${lab}`;
+      const rec = { version: 1, labId: lab, clusters: [{ name: '', kindName, context: `kind-${kindName}`, nodeIds: [fullId(`${kindName}-control-plane`)] }], updatedAt: 'now' };
+      writeFileSync(join(labsDir, lab, 'platform.json'), JSON.stringify(rec));
+    }
   }, 120_000);
 
   afterAll(() => {
@@ -129,26 +153,31 @@ describe.skipIf(!state.ok)('teardown with a real Docker engine', () => {
     rmSync(labsDir, { recursive: true, force: true });
   });
 
-  it('down(A) removes only lab A: its cluster, its container, its load-balancer containers', async () => {
+  const lookalike = { name: `kindlab-${labA}-extra`, why: 'kindlab has no record of creating it and it carries no kindlab mark', fix: `if it is yours to delete: kind delete cluster --name kindlab-${labA}-extra` };
+
+  it('down(A) removes only lab A: its recorded cluster, its container, its load-balancer containers', async () => {
     const result = await teardown(labA, deps);
     expect(result.removedClusters).toEqual([`kindlab-${labA}`]);
     expect(result.removedContainers.sort()).toEqual([names.aContainer, names.aEnvoy].sort());
+    // Named like one of lab A's clusters, but nothing says kindlab made it.
+    expect(result.notOurs).toEqual([lookalike]);
     for (const gone of [names.aContainer, names.aNode, names.aEnvoy]) expect(exists(gone), gone).toBe(false);
     // B still has a cluster, so the shared container stays.
-    for (const kept of [names.bContainer, names.bNode, names.shared, names.user, names.userNode]) expect(exists(kept), kept).toBe(true);
+    for (const kept of [names.bContainer, names.bNode, names.shared, names.user, names.userNode, names.aLookalike]) expect(exists(kept), kept).toBe(true);
   }, 60_000);
 
   it('down(A) again removes nothing and succeeds', async () => {
-    expect(await teardown(labA, deps)).toEqual({ removedClusters: [], removedContainers: [] });
+    expect(await teardown(labA, deps)).toEqual({ removedClusters: [], removedContainers: [], notOurs: [lookalike] });
   }, 60_000);
 
-  it("down('all') removes every kindlab object and leaves the user's containers and kind cluster", async () => {
+  it("down('all') removes every recorded or marked kindlab object and leaves look-alikes and the user's containers and kind cluster", async () => {
     const result = await teardown('all', deps);
-    expect(result.removedClusters).toEqual([`kindlab-${labB}`]);
-    expect(result.removedContainers.sort()).toEqual([names.bContainer, names.shared].sort());
-    for (const gone of [names.bContainer, names.bNode, names.shared]) expect(exists(gone), gone).toBe(false);
-    expect(exists(names.user)).toBe(true);
-    expect(exists(names.userNode)).toBe(true);
-    expect(await teardown('all', deps)).toEqual({ removedClusters: [], removedContainers: [] });
+    expect(result.removedClusters).toEqual([`kindlab-${labB}`, ...(busybox ? [`kindlab-tm${run}`] : [])]);
+    // A kindlab-looking cluster is left, which may use the shared load balancer: it stays too.
+    expect(result.removedContainers.sort()).toEqual([names.bContainer]);
+    expect(result.notOurs).toEqual([lookalike]);
+    for (const gone of [names.bContainer, names.bNode, names.mNode]) expect(exists(gone), gone).toBe(false);
+    for (const kept of [names.user, names.userNode, names.aLookalike, names.shared]) expect(exists(kept), kept).toBe(true);
+    expect(await teardown('all', deps)).toEqual({ removedClusters: [], removedContainers: [], notOurs: [lookalike] });
   }, 60_000);
 });

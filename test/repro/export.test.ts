@@ -146,6 +146,35 @@ describe('kindlab export', () => {
     expect(await readFile(log, 'utf8')).toContain('kind delete cluster --name kindlab-canary-l4');
   });
 
+  it("keeps quotes, $(...), ; and newlines in titles and env values inert in the generated bash", async () => {
+    const base = await findLab('canary-l4');
+    const evil = "it's $(touch PWNED); `touch PWNED` \n touch PWNED";
+    const [first, ...rest] = base.steps;
+    const lab: Lab = {
+      ...base,
+      meta: { ...base.meta, title: `${base.meta.title} ${evil}`, env: { ...base.meta.env, WEIRD: `a'b"c \\ ${evil} \${KINDLAB_LAB}` } },
+      steps: [{ ...(first as Lab['steps'][number]), title: evil, commands: [{ code: 'printf %s "$WEIRD" > "$HOME/env-value"', line: 1 }] }, ...rest],
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'kl-export-quote-'));
+    const bin = join(dir, 'bin');
+    await run('mkdir', ['-p', bin]);
+    const tools: Record<string, string> = {
+      kind: `case "$1" in version) echo "kind ${PINS.kind} go1.25 linux/amd64";; get) echo "";; create) touch "$KUBECONFIG";; esac`,
+      kubectl: `case "$*" in *"version --client"*) echo "Client Version: ${pins.kubectl}";; *jsonpath*) echo 172.18.0.100;; esac`,
+      docker: `case "$1" in info) echo ok;; inspect) echo false;; esac`,
+    };
+    for (const [name, body] of Object.entries(tools)) {
+      await writeFile(join(bin, name), `#!/usr/bin/env bash\n${body}\n`);
+      await chmod(join(bin, name), 0o755);
+    }
+    const file = join(dir, 'repro.sh');
+    await writeFile(file, await renderExportScript(lab, { pins, kindlabVersion: '0.0.0', now, until: '1' }));
+    const r = await run('bash', [file], { env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir }, cwd: dir }).catch((e: { stdout: string; stderr: string }) => e);
+    expect(r.stderr).toContain(`==> Step 1: ${evil}`);
+    expect(await readFile(join(dir, 'env-value'), 'utf8')).toBe(`a'b"c \\ ${evil} canary-l4`);
+    expect((await run('find', [dir, '-name', 'PWNED'])).stdout).toBe('');
+  });
+
   it('a wrong kind version stops the script before anything is created', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kl-export-ver-'));
     await run('mkdir', ['-p', join(dir, 'bin')]);

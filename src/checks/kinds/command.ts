@@ -18,6 +18,18 @@ function describe(spec: Spec): string {
   return `command on ${where(spec)}: ${excerpt(spec.run, 60)}`;
 }
 
+/** The lab variables a script names ($X or ${X}): a container starts without the lab's environment. */
+function referencedVars(script: string, ctx: Parameters<CheckImplementation<'command'>['attempt']>[1]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of script.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)) {
+    const name = m[1] as string;
+    const value = Object.hasOwn(ctx.vars, name) ? ctx.vars[name] : ctx.env[name];
+    // Not PATH, HOME and the like: the container has its own.
+    if (value !== undefined && !/^(PATH|HOME|PWD|USER|SHELL|TERM|HOSTNAME|KUBECONFIG)$/.test(name)) out[name] = value;
+  }
+  return out;
+}
+
 const command: CheckImplementation<'command'> = {
   kind: 'command',
   defaultTimeoutMs: 30_000,
@@ -25,11 +37,13 @@ const command: CheckImplementation<'command'> = {
   describe,
   async attempt(spec, ctx, signal) {
     let r: { exitCode: number; stdout: string; stderr: string; timedOut?: boolean };
+    // ${VAR} in the script is expanded by the shell from its environment, never pasted in by
+    // kindlab: a value captured from the cluster holding `$(...)` or `;` stays a value.
     if (spec.on === 'host') {
-      r = await ctx.runner.runScript(spec.run, { env: ctx.env, cwd: ctx.labDir, signal });
+      r = await ctx.runner.runScript(spec.run, { env: { ...ctx.env, ...ctx.vars }, cwd: ctx.labDir, signal });
     } else {
       const container = 'node' in spec.on ? nodeContainer(ctx, spec.on.node) : spec.on.container;
-      r = await execAt({ type: 'docker', container, label: container }, ['sh', '-c', spec.run], ctx, { signal });
+      r = await execAt({ type: 'docker', container, label: container }, ['sh', '-c', spec.run], ctx, { signal, env: referencedVars(spec.run, ctx) });
     }
     const problems: string[] = [];
     if (r.exitCode !== spec.exitCode) problems.push(`exit code ${r.exitCode}, expected ${spec.exitCode}`);

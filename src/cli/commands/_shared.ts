@@ -90,7 +90,7 @@ export async function targetLabId(cli: Cli, lab: unknown): Promise<string> {
 export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession> {
   const id = await targetLabId(cli, labArg);
   const lab = await loadLab(id);
-  const store = new ProgressStore(cli.labDir(id));
+  const store = new ProgressStore(cli.labDir(id), { labId: id, steps: lab.steps.length });
   const progress = await store.load();
   if (!progress || !progress.provisioned) {
     throw new KindlabError('usage', `lab "${id}" has not been started`, { fix: `Run \`kindlab start ${id}\` first.` });

@@ -23,7 +23,7 @@ const command: Command = (cli) =>
       const { ProgressStore } = await import('../../engine/progress.js');
       const ids = target === 'all' ? [] : [target];
       for (const id of ids) {
-        const store = new ProgressStore(cli.labDir(id));
+        const store = new ProgressStore(cli.labDir(id), { labId: id });
         const p = await store.load().catch(() => undefined);
         if (p?.provisioned) await store.update(id, (q) => void (q.provisioned = false));
       }

@@ -7,8 +7,10 @@ const command: Command = (cli) =>
     meta: { name: 'list', description: 'List the labs, with duration and what each needs' },
     args: { ...jsonOption },
     async run({ args }) {
-      const { listLabs } = await import('../../lab/catalog.js');
-      const labs = await listLabs();
+      const [{ scanLabs }, { formatIssue }] = await Promise.all([import('../../lab/catalog.js'), import('../../core/errors.js')]);
+      const { labs, problems } = await scanLabs();
+      // A lab that cannot be listed is not silently missing: say which file and why.
+      for (const p of problems) cli.term.err(`warning: ${formatIssue(p)}\n`);
       if (args.json) {
         cli.term.out(JSON.stringify(labs, null, 2) + '\n');
         return 0;

@@ -37,7 +37,7 @@ const command: Command = (cli) =>
       };
       process.once('SIGINT', onSigint);
       try {
-        const store = new ProgressStore(stateDir);
+        const store = new ProgressStore(stateDir, { labId: id, steps: lab.steps.length });
         const [deps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
         let progress = await loadOrFresh(store, Boolean(args.fresh), cli.status);
         if (args.fresh) await platform.down(id, { status: cli.status });

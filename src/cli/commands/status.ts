@@ -12,7 +12,7 @@ const command: Command = (cli) =>
     async run({ args }) {
       const id = await targetLabId(cli, args.lab);
       const lab = await loadLab(id);
-      const progress = await new ProgressStore(cli.labDir(id)).load();
+      const progress = await new ProgressStore(cli.labDir(id), { labId: id, steps: lab.steps.length }).load();
       const steps = lab.steps.map((s) => ({ index: s.index, id: s.id, title: s.title, ...(progress ? stepProgress(progress, s.id) : { status: 'pending' }) }));
       if (args.json) {
         cli.term.out(JSON.stringify({ lab: id, started: Boolean(progress), provisioned: progress?.provisioned ?? false, current: progress ? progress.current + 1 : null, steps, vars: progress?.vars ?? {} }, null, 2) + '\n');

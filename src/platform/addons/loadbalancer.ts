@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import type { KubeObject } from '../../core/seams.js';
 import { listKindClusters } from '../kind/cluster.js';
-import { isOwnedClusterName, OWNED_LABEL, SCOPE_LABEL } from '../kind/names.js';
+import { hasKindlabPrefix, OWNED_LABEL, SCOPE_LABEL } from '../kind/names.js';
 import { kubectlArgs, mustRun, outputTail, phaseError } from '../kind/run.js';
 import { waitForWorkloads } from '../kind/wait.js';
 import { DEFAULT_ADDON_TIMEOUT_MS, type ClusterContext, type HostContext } from './context.js';
@@ -109,7 +109,16 @@ export async function ensureCloudProviderKind(
     ctx.status(`Using the cloud-provider-kind you already run (container ${foreign})`);
     return { started: false };
   }
-  if (state === 'stopped') await ctx.runner.run(ctx.tools.docker, ['rm', '-f', CPK_CONTAINER], { env: ctx.env });
+  if (state === 'stopped') {
+    // Only kindlab's own stopped container is replaced; one of that name someone else made is theirs.
+    const label = await ctx.runner.run(ctx.tools.docker, ['inspect', '--format', `{{index .Config.Labels "${OWNED_LABEL}"}}`, CPK_CONTAINER], { env: ctx.env, signal: ctx.signal });
+    if (label.stdout.trim() !== 'true') {
+      throw phaseError(PHASE_CPK, `a stopped container named ${CPK_CONTAINER} is in the way, and kindlab did not start it (no ${OWNED_LABEL} label)`, {
+        fix: `If it is yours to delete: docker rm ${CPK_CONTAINER}; or start the lab with --load-balancer metallb.`,
+      });
+    }
+    await ctx.runner.run(ctx.tools.docker, ['rm', '-f', CPK_CONTAINER], { env: ctx.env });
+  }
 
   const args = cloudProviderKindRunArgs({
     image: ctx.pins.cloudProviderKindImage,
@@ -367,7 +376,7 @@ export const metallb: ClusterAddon<z.infer<typeof metallbSettings>, MetallbPools
   // ASSUMED: metallb-native.yaml of the pinned tag uses quay.io/metallb/{controller,speaker}:<tag>.
   images: (_settings, pins) => ['controller', 'speaker'].map((c) => ({ ref: `quay.io/metallb/${c}:${pins.metallb}`, place: 'cluster', why: `MetalLB ${pins.metallb}` })),
   async prepare(host, kindNames, machine) {
-    const live = (await listKindClusters({ runner: host.runner, tools: host.tools, env: host.env }, 'Installing addons')).filter(isOwnedClusterName);
+    const live = (await listKindClusters({ runner: host.runner, tools: host.tools, env: host.env }, 'Installing addons')).filter(hasKindlabPrefix);
     const index = await reservePools(machine.stateRoot, live, kindNames);
     let subnet: Promise<string> | undefined;
     return { index, subnet: () => (subnet ??= kindNetworkSubnet(host)) };

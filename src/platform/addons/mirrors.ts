@@ -33,6 +33,12 @@ export function validateMirrors(mirrors: Record<string, string>): void {
     if (!registryPattern.test(registry)) {
       throw new KindlabError('usage', `registry mirror key "${registry}" is not a registry host (e.g. docker.io or registry.k8s.io)`);
     }
+    // The URL parser drops newlines and tabs, but the text as given also goes into hosts.toml,
+    // where a newline would start a line of the mirror's choosing.
+    // eslint-disable-next-line no-control-regex
+    if (/[\s\u0000-\u001f\u007f]/.test(mirror)) {
+      throw new KindlabError('usage', `registry mirror for ${registry} must be a URL without spaces or control characters, not ${JSON.stringify(mirror)}`);
+    }
     let url: URL;
     try {
       url = new URL(mirror);
@@ -48,7 +54,8 @@ export function validateMirrors(mirrors: Record<string, string>): void {
 /** The hosts.toml text for one upstream registry. */
 export function renderHostsToml(registry: string, mirror: string): string {
   const server = upstreamServer(registry);
-  const lines = [`# Written by kindlab: pull ${registry} images through ${mirror} first.`];
+  // eslint-disable-next-line no-control-regex
+  const lines = [`# Written by kindlab: pull ${registry} images through ${mirror.replace(/[\u0000-\u001f\u007f]/g, '')} first.`];
   if (server) lines.push(`server = ${q(server)}`);
   lines.push('', `[host.${q(mirror.replace(/\/+$/, ''))}]`, '  capabilities = ["pull", "resolve"]', '');
   return lines.join('\n');

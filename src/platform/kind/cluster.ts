@@ -6,15 +6,23 @@
  *
  * Every kind call passes --kubeconfig: without it kind edits $KUBECONFIG or ~/.kube/config
  * (kind pkg/cluster/internal/kubeconfig paths.go), and kindlab never touches the user's file.
+ *
+ * Each cluster is recorded before `kind create cluster` runs and again with its node containers
+ * after (records.ts), and its nodes are marked with the lab's id once Ready (ownership.ts). An
+ * existing cluster of the same name is reused or recreated only when it is this lab's by that
+ * record or mark; a look-alike someone else made stops the run instead.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import type { Clock, KubeClientFactory, ProcessRunner } from '../../core/seams.js';
 import { applyMirrors } from '../addons/mirrors.js';
 import type { RenderedKindConfig } from './config.js';
 import { takenPorts, type HostPort } from './host-ports.js';
 import { writeMergedKubeconfig } from './kubeconfig.js';
+import { OWNER_NODE_LABEL } from './names.js';
+import { kindNodeContainers, ownershipOf, type DockerRun } from './ownership.js';
+import { clusterRecords, readRecord, updateCluster, type ClusterRecord } from './records.js';
 import { phaseError } from './run.js';
 import type { ToolPaths } from './tools.js';
 import { allNamedReady, nodeReadiness, waitFor } from './wait.js';
@@ -55,6 +63,8 @@ export interface ClusterDeps {
 }
 
 export interface CreateInput {
+  /** The lab the clusters are for: recorded, and written on their nodes as the owner mark. */
+  labId: string;
   stateDir: string;
   plans: readonly ClusterPlan[];
   mirrors: Record<string, string>;
@@ -144,6 +154,9 @@ async function provisionOne(
   if (!reused) {
     const file = configPath(input.stateDir, plan.kindName);
     await writeFile(file, plan.yaml);
+    // Recorded before kind starts: a run interrupted while kind creates the nodes still knows they are ours.
+    // Wall-clock time, not deps.clock: it is compared with Docker's container creation times.
+    await updateCluster(input.stateDir, input.labId, plan.kindName, { name: plan.name, context: plan.context, createdAt: new Date().toISOString(), nodeIds: [] });
     attempted.add(plan.kindName);
     const args = ['create', 'cluster', '--name', plan.kindName, '--config', file, '--kubeconfig', kubeconfig, '--wait', '0s'];
     const r = await deps.runner.run(deps.tools.kind, args, { env, signal, timeoutMs: deps.createTimeoutMs ?? 15 * 60_000 });
@@ -153,6 +166,8 @@ async function provisionOne(
         fix: r.timedOut ? undefined : 'kindlab doctor checks the usual causes (Docker memory, inotify limits, ports).',
       });
     }
+    const made = (await kindNodeContainers(dockerRun(deps, signal))).get(plan.kindName) ?? [];
+    await updateCluster(input.stateDir, input.labId, plan.kindName, { nodeIds: made.map((n) => n.id) });
   }
   // Right after creation, before anything pulls an image; rewritten on reuse in case mirrors changed.
   await applyMirrors(
@@ -169,14 +184,14 @@ async function provisionOne(
     phase: PHASE_CREATE,
     signal,
   });
-  // kind cannot set node-role.kubernetes.io labels (the kubelet refuses them), so roles go on now.
+  // kind cannot set node-role.kubernetes.io labels (the kubelet refuses them), so roles go on now,
+  // with the mark that tells a later `kindlab down` the cluster is this lab's.
   for (const node of plan.nodes) {
-    if (node.roles.length === 0) continue;
-    const labels = Object.fromEntries(node.roles.map((r) => [`node-role.kubernetes.io/${r}`, 'true']));
+    const labels = { ...Object.fromEntries(node.roles.map((r) => [`node-role.kubernetes.io/${r}`, 'true'])), [OWNER_NODE_LABEL]: input.labId };
     try {
       await kube.patch({ apiVersion: 'v1', kind: 'Node', name: node.name }, { metadata: { labels } });
     } catch (err) {
-      throw phaseError(PHASE_CREATE, `could not label node ${node.name} with its roles: ${toMessage(err)}`, { cause: err });
+      throw phaseError(PHASE_CREATE, `could not label node ${node.name}: ${toMessage(err)}`, { cause: err });
     }
   }
   return {
@@ -190,9 +205,44 @@ async function provisionOne(
   };
 }
 
+const dockerRun =
+  (deps: Pick<ClusterDeps, 'runner' | 'tools' | 'env'>, signal?: AbortSignal): DockerRun =>
+  (args, opts) =>
+    deps.runner.run(deps.tools.docker, args, { env: deps.env, ...(signal ? { signal } : {}), ...(opts?.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+
+/** Refuses to touch an existing cluster of the lab's name that is not this lab's by record or mark. */
+async function refuseLookalikes(deps: ClusterDeps, input: CreateInput, existing: ReadonlySet<string>): Promise<void> {
+  const names = input.plans.map((p) => p.kindName).filter((n) => existing.has(n));
+  if (names.length === 0) return;
+  const own = await readRecord(input.stateDir);
+  const records = new Map<string, ClusterRecord>((own?.clusters ?? []).map((c) => [c.kindName, { ...c, labId: own?.labId ?? input.labId, stateDir: input.stateDir }]));
+  // Another lab's record may hold the name too (kindlab-web-c1: lab web's c1 or lab web-c1).
+  for (const [k, r] of await clusterRecords(dirname(input.stateDir))) if (!records.has(k)) records.set(k, r);
+  const nodes = await kindNodeContainers(dockerRun(deps, deps.signal));
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  for (const name of names) {
+    const o = await ownershipOf(name, nodes.get(name) ?? [], records, dockerRun(deps, deps.signal));
+    if (o.owner === input.labId) continue;
+    if (o.owner === undefined) {
+      problems.push(`${name} exists, and kindlab did not create it (no record, no kindlab mark on its nodes)`);
+      fixes.push(`kind delete cluster --name ${name}`);
+    } else {
+      problems.push(`${name} exists and belongs to lab ${o.owner}`);
+      fixes.push(`kindlab down ${o.owner}`);
+    }
+  }
+  if (problems.length === 0) return;
+  throw phaseError(PHASE_CREATE, `a cluster with the name this lab needs is in the way: ${problems.join('; ')}`, {
+    details: ['kindlab never reuses or deletes a cluster it did not create for the lab.'],
+    fix: `If it is yours to delete: ${fixes.join(', then ')}; then start again.`,
+  });
+}
+
 export async function createClusters(deps: ClusterDeps, input: CreateInput): Promise<CreatedClusters> {
   await mkdir(input.stateDir, { recursive: true });
   const existing = new Set(await listKindClusters(deps, PHASE_CREATE));
+  await refuseLookalikes(deps, input, existing);
 
   const fresh = input.plans.filter((p) => !existing.has(p.kindName));
   const taken = await (deps.checkPorts ?? takenPorts)(fresh.flatMap((p) => p.hostPorts));

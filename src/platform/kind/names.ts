@@ -1,7 +1,7 @@
 /**
- * Names kindlab gives to what it creates, and the marks by which it recognises them later.
- * Ownership is decided only from these: a kind cluster is kindlab's when its name starts with
- * `kindlab-`; a Docker container is kindlab's when it carries `dev.kindlab.owned=true`.
+ * Names kindlab gives to what it creates, and the marks by which it recognises them later. A name
+ * is never proof: a kind cluster is kindlab's when the lab's record or the mark on its nodes says
+ * so (ownership.ts); a Docker container is kindlab's when it carries `dev.kindlab.owned=true`.
  */
 
 export const CLUSTER_PREFIX = 'kindlab-';
@@ -12,6 +12,9 @@ export const OWNED_LABEL = 'dev.kindlab.owned';
 export const LAB_LABEL = 'dev.kindlab.lab';
 /** Set to "shared" on containers that serve every lab (cloud-provider-kind). */
 export const SCOPE_LABEL = 'dev.kindlab.scope';
+
+/** Node (Kubernetes) label kindlab writes on every node of a cluster it created: the lab's id. */
+export const OWNER_NODE_LABEL = 'dev.kindlab/lab';
 
 /** Label kind puts on its node containers (kind pkg/cluster/internal/providers/docker). */
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
@@ -42,7 +45,8 @@ export function contextName(kindName: string): string {
   return `kind-${kindName}`;
 }
 
-export function isOwnedClusterName(name: string): boolean {
+/** Named like a kindlab cluster. Says nothing about who made it: see ownership.ts. */
+export function hasKindlabPrefix(name: string): boolean {
   return name.startsWith(CLUSTER_PREFIX);
 }
 

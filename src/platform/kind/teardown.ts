@@ -1,10 +1,11 @@
 /**
  * `kindlab down`: delete what kindlab created, and only that.
  *
- * Owned means: a kind cluster whose name starts with `kindlab-`, a Docker container labelled
- * dev.kindlab.owned=true, and the Envoy containers cloud-provider-kind ran for an owned cluster.
- * Nothing else is ever removed, whatever its name. Running down twice is fine: the second run finds
- * nothing and succeeds.
+ * A kind cluster is deleted when it is kindlab's by its lab's record or by the mark on its nodes
+ * (ownership.ts), never by its name: a cluster named kindlab-<lab> that kindlab did not make is
+ * left alone and reported with the command to delete it by hand. Docker containers are kindlab's
+ * when they carry dev.kindlab.owned=true, and cloud-provider-kind's Envoy containers go with the
+ * cluster they serve. Running down twice is fine: the second run finds nothing and succeeds.
  *
  * Clusters are found through Docker's labels, the way `kind get clusters` finds them, so teardown
  * works even when the kind binary is not (or no longer) in the cache.
@@ -15,8 +16,9 @@ import { join } from 'node:path';
 import { KindlabError, envError } from '../../core/errors.js';
 import type { ProcessRunner } from '../../core/seams.js';
 import type { TeardownResult } from '../types.js';
-import { CPK_CLUSTER_LABEL, KIND_CLUSTER_LABEL, LAB_LABEL, OWNED_LABEL, SCOPE_LABEL, isOwnedClusterName, nameMatchesLab } from './names.js';
-import { RECORD_FILE, clusterOwners } from './records.js';
+import { CPK_CLUSTER_LABEL, KIND_CLUSTER_LABEL, LAB_LABEL, OWNED_LABEL, SCOPE_LABEL, nameMatchesLab } from './names.js';
+import { kindNodeContainers, notOursNotice, ownershipOf, type DockerRun } from './ownership.js';
+import { RECORD_FILE, clusterRecords, forgetClusters, readRecord } from './records.js';
 import { outputTail } from './run.js';
 
 export interface TeardownDeps {
@@ -54,30 +56,12 @@ const lines = (text: string) =>
     .map((l) => l.trim())
     .filter(Boolean);
 
-/** Every kind cluster on this Docker engine (kindlab's or not). */
-export async function listClusters(deps: TeardownDeps): Promise<string[]> {
-  const out = await docker(deps, ['ps', '-a', '--filter', `label=${KIND_CLUSTER_LABEL}`, '--format', `{{.Label "${KIND_CLUSTER_LABEL}"}}`]);
-  return [...new Set(lines(out))].sort();
-}
-
 export async function listOwnedContainers(deps: TeardownDeps): Promise<OwnedContainer[]> {
   const format = `{{.ID}}\t{{.Names}}\t{{.Label "${LAB_LABEL}"}}\t{{.Label "${SCOPE_LABEL}"}}`;
   const out = await docker(deps, ['ps', '-a', '--filter', `label=${OWNED_LABEL}=true`, '--format', format]);
   return lines(out).map((l) => {
     const [id = '', name = '', lab = '', scope = ''] = l.split('\t');
     return { id, name, lab, scope };
-  });
-}
-
-/**
- * Which owned clusters belong to `labId`: those its record names, plus unrecorded ones whose name
- * has the lab's shape. A cluster another lab's record claims is never taken.
- */
-export function clustersOfLab(clusters: readonly string[], labId: string, owners: ReadonlyMap<string, string>): string[] {
-  return clusters.filter((c) => {
-    if (!isOwnedClusterName(c)) return false;
-    const owner = owners.get(c);
-    return owner !== undefined ? owner === labId : nameMatchesLab(c, labId);
   });
 }
 
@@ -103,8 +87,17 @@ async function deleteCluster(deps: TeardownDeps, name: string, kubeconfig: strin
   await removeContainers(deps, ids);
 }
 
-/** Removes the kubeconfigs and kind configs kindlab wrote into a lab's state directory. */
-async function forgetLabFiles(stateDir: string): Promise<void> {
+/**
+ * Forgets the deleted clusters in a lab's record; once none is left, also the kubeconfigs and kind
+ * configs kindlab wrote there. A cluster that could not be deleted stays recorded, so the next
+ * `down` still knows it is kindlab's.
+ */
+async function forgetLabFiles(stateDir: string, deleted: readonly string[]): Promise<void> {
+  await forgetClusters(stateDir, deleted);
+  if ((await readRecord(stateDir))?.clusters.length) {
+    await Promise.all(deleted.flatMap((k) => [`kubeconfig-${k}`, `kind-${k}.yaml`]).map((f) => rm(join(stateDir, f), { force: true })));
+    return;
+  }
   let files: string[];
   try {
     files = await readdir(stateDir);
@@ -115,20 +108,43 @@ async function forgetLabFiles(stateDir: string): Promise<void> {
   await Promise.all(ours.map((f) => rm(join(stateDir, f), { force: true })));
 }
 
+/** Which clusters to delete for `target`, and which look like kindlab's but are not. */
+async function plan(target: string | 'all', deps: TeardownDeps) {
+  // Reading a mark may fail (a stopped cluster): that only means "not known to be kindlab's".
+  const run: DockerRun = (args, opts) => deps.runner.run(deps.tools.docker, args, { env: deps.env, ...(opts?.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+  const records = await clusterRecords(deps.labsDir);
+  // Listing must work, with the same diagnosis as any other docker call (not reachable...).
+  const nodes = await kindNodeContainers(async (args) => ({ exitCode: 0, stdout: await docker(deps, args), stderr: '' }));
+  const doomed: Array<{ name: string; owner: string; stateDir: string; by: 'record' | 'mark' }> = [];
+  const notOurs: NonNullable<TeardownResult['notOurs']> = [];
+  for (const [name, containers] of [...nodes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const recorded = records.get(name);
+    const concerns = target === 'all' ? hasKindlabShape(name) || recorded !== undefined : recorded?.labId === target || nameMatchesLab(name, target);
+    if (!concerns) continue;
+    const o = await ownershipOf(name, containers, records, run);
+    if (o.owner === undefined) {
+      if (target === 'all' || nameMatchesLab(name, target) || recorded?.labId === target) notOurs.push(notOursNotice(name));
+    } else if (target === 'all' || o.owner === target) {
+      doomed.push({ name, owner: o.owner, stateDir: o.record?.stateDir ?? join(deps.labsDir, o.owner), by: o.by });
+    }
+  }
+  return { doomed, notOurs, all: [...nodes.keys()], records };
+}
+
+const hasKindlabShape = (name: string) => name.startsWith('kindlab-');
+
 export async function teardown(target: string | 'all', deps: TeardownDeps): Promise<TeardownResult> {
-  const owners = await clusterOwners(deps.labsDir);
-  const all = await listClusters(deps);
-  const doomed = target === 'all' ? all.filter(isOwnedClusterName) : clustersOfLab(all, target, owners);
+  const { doomed, notOurs, all, records } = await plan(target, deps);
 
   const removedClusters: string[] = [];
   const removedContainers: string[] = [];
   const failures: string[] = [];
   const scratch = await mkdtemp(join(tmpdir(), 'kindlab-down-'));
   try {
-    for (const name of doomed) {
+    for (const { name, stateDir, by } of doomed) {
       deps.status(`Deleting cluster ${name}`);
-      const owner = owners.get(name) ?? (target === 'all' ? undefined : target);
-      const kubeconfig = owner ? join(deps.labsDir, owner, `kubeconfig-${name}`) : join(scratch, 'kubeconfig');
+      // A cluster known only by its mark may have lost its state directory: kind gets a scratch kubeconfig.
+      const kubeconfig = by === 'record' ? join(stateDir, `kubeconfig-${name}`) : join(scratch, 'kubeconfig');
       try {
         await deleteCluster(deps, name, kubeconfig);
         removedClusters.push(name);
@@ -141,14 +157,16 @@ export async function teardown(target: string | 'all', deps: TeardownDeps): Prom
       await removeContainers(deps, envoys);
       removedContainers.push(...envoys);
     }
+    for (const n of notOurs) deps.status(`Not deleting ${n.name}: ${n.why}; ${n.fix}`);
 
     const owned = await listOwnedContainers(deps);
-    let doomedContainers = target === 'all' ? owned : owned.filter((c) => c.lab === target);
-    if (target !== 'all') {
-      // Shared containers (cloud-provider-kind) go when the last kindlab cluster has gone.
-      const left = (await listClusters(deps)).filter(isOwnedClusterName);
-      if (left.length === 0) doomedContainers = [...doomedContainers, ...owned.filter((c) => c.scope === 'shared' && !c.lab)];
-    }
+    const shared = (c: OwnedContainer) => c.scope === 'shared' && !c.lab;
+    const doomedContainers = target === 'all' ? owned.filter((c) => !shared(c)) : owned.filter((c) => c.lab === target);
+    // The shared cloud-provider-kind goes once no cluster named like kindlab's is left: even one
+    // that is not kindlab's may be using it.
+    const users = all.filter((c) => hasKindlabShape(c) && !removedClusters.includes(c));
+    if (users.length === 0) doomedContainers.push(...owned.filter(shared));
+    else if (target === 'all') for (const c of owned.filter(shared)) deps.status(`Keeping ${c.name}: ${users.join(', ')} may still use it`);
     for (const c of doomedContainers) deps.status(`Removing container ${c.name}`);
     await removeContainers(
       deps,
@@ -156,8 +174,15 @@ export async function teardown(target: string | 'all', deps: TeardownDeps): Prom
     );
     removedContainers.push(...doomedContainers.map((c) => c.name));
 
-    const labs = target === 'all' ? [...new Set(owners.values())] : [target];
-    await Promise.all(labs.map((lab) => forgetLabFiles(join(deps.labsDir, lab))));
+    // Records forget what was deleted and what no longer exists at all.
+    const dirs = new Set([...records.values()].filter((r) => target === 'all' || r.labId === target).map((r) => r.stateDir));
+    if (target !== 'all') dirs.add(join(deps.labsDir, target));
+    await Promise.all(
+      [...dirs].map((dir) => {
+        const gone = [...records.values()].filter((r) => r.stateDir === dir && !all.includes(r.kindName)).map((r) => r.kindName);
+        return forgetLabFiles(dir, [...gone, ...removedClusters]);
+      }),
+    );
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -167,5 +192,5 @@ export async function teardown(target: string | 'all', deps: TeardownDeps): Prom
       fix: 'Run kindlab down again; if it keeps failing, restart Docker.',
     });
   }
-  return { removedClusters, removedContainers };
+  return { removedClusters, removedContainers, ...(notOurs.length ? { notOurs } : {}) };
 }

@@ -11,6 +11,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { formatDuration } from '../../core/duration.js';
 import { KindlabError, toMessage } from '../../core/errors.js';
 import { ChecksumFormatError, parseChecksumFile } from './checksum.js';
@@ -28,7 +29,18 @@ export interface DownloadRequest {
   label?: string;
   /** File mode to set before the file becomes visible (0o755 for executables). */
   mode?: number;
+  /** Refuse a body larger than this (see artifactSizeLimits); default: the archive limit. */
+  maxBytes?: number;
 }
+
+const MiB = 1024 * 1024;
+
+/**
+ * The largest artifact kindlab accepts, per kind, far above any real one (2026-12: kubectl
+ * v1.35 for linux-amd64 is ~57 MB, the Istio 1.28 release archive ~30 MB, checksum files under
+ * 2 KB): a server that sends endless data fills neither the disk nor the memory.
+ */
+export const artifactSizeLimits = { binary: 512 * MiB, 'tar.gz': 256 * MiB, checksum: 64 * 1024 } as const;
 
 export interface DownloadOptions {
   fetchImpl?: typeof fetch;
@@ -39,6 +51,11 @@ export interface DownloadOptions {
   backoffMs?: number;
   /** Give up on an attempt when no bytes arrive for this long (also bounds waiting for headers). */
   stallTimeoutMs?: number;
+  /**
+   * Give up on the artifact (checksum, every attempt and pause) after this long: a server that
+   * drips a byte just before each stall timeout would otherwise never be given up on.
+   */
+  deadlineMs?: number;
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -54,8 +71,34 @@ export interface DownloadResult {
 /** A failure worth another attempt: the next try may well succeed. */
 class TransientError extends Error {}
 
-const defaults = { attempts: 4, backoffMs: 1000, stallTimeoutMs: 30_000 };
+function tooLarge(url: string, limit: number, bytes?: number): KindlabError {
+  const size = (n: number) => (n >= MiB ? `${Math.round(n / MiB)} MiB` : `${Math.ceil(n / 1024)} KiB`);
+  const got = bytes === undefined ? `more than ${size(limit)}` : size(bytes);
+  return new KindlabError('environment', `refusing ${url}: ${got}, over kindlab's limit of ${size(limit)} for this download`, {
+    fix: 'Nothing was cached. A proxy or mirror may be answering with something else; open the URL in a browser to see what it returns.',
+  });
+}
 
+/** Reads a response body up to `limit` bytes; more is an error, not a longer wait. */
+async function readCapped(res: Response, url: string, limit: number): Promise<Buffer> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    throw tooLarge(url, limit, declared);
+  }
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  if (res.body) {
+    for await (const chunk of res.body) {
+      bytes += chunk.byteLength;
+      if (bytes > limit) throw tooLarge(url, limit);
+      chunks.push(Buffer.from(chunk));
+    }
+  }
+  return Buffer.concat(chunks);
+}
+
+const defaults = { attempts: 4, backoffMs: 1000, stallTimeoutMs: 30_000, deadlineMs: 20 * 60_000 };
 
 const hostOf = (url: string) => {
   try {
@@ -126,7 +169,7 @@ function asTransient(err: unknown, signal: AbortSignal): unknown {
 }
 
 async function withRetries<T>(what: string, opts: Required<Pick<DownloadOptions, 'attempts' | 'backoffMs'>> & DownloadOptions, fn: () => Promise<T>): Promise<T> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? ((ms: number) => delay(ms, undefined, opts.signal ? { signal: opts.signal } : {}));
   let last: unknown;
   for (let attempt = 1; attempt <= opts.attempts; attempt++) {
     try {
@@ -148,7 +191,7 @@ async function fetchChecksum(req: DownloadRequest, opts: DownloadOptions & typeo
     dog.arm();
     try {
       const res = await request(req.checksumUrl, fetchImpl, dog.signal);
-      return await res.text();
+      return (await readCapped(res, req.checksumUrl, artifactSizeLimits.checksum)).toString('utf8');
     } catch (err) {
       throw dog.stalled ? new TransientError(`no data for ${formatDuration(opts.stallTimeoutMs)}`) : asTransient(err, dog.signal);
     } finally {
@@ -183,12 +226,18 @@ async function fetchToFile(
     const res = await request(req.url, fetchImpl, dog.signal);
     const lengthHeader = res.headers.get('content-length');
     const expectedBytes = lengthHeader ? Number(lengthHeader) : undefined;
+    const limit = req.maxBytes ?? artifactSizeLimits['tar.gz'];
+    if (expectedBytes !== undefined && expectedBytes > limit) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge(req.url, limit, expectedBytes);
+    }
     task = progress.start(req.label ?? req.fileName, expectedBytes);
     const hash = createHash('sha256');
     let bytes = 0;
     if (res.body) {
       for await (const chunk of res.body) {
         dog.arm();
+        if (bytes + chunk.byteLength > limit) throw tooLarge(req.url, limit);
         hash.update(chunk);
         await file.write(chunk);
         bytes += chunk.byteLength;
@@ -213,7 +262,20 @@ async function fetchToFile(
 
 async function download(req: DownloadRequest, options: DownloadOptions): Promise<DownloadResult> {
   if (await pathExists(req.dest)) return { path: req.dest, cached: true };
-  const opts = { ...defaults, ...stripUndefined(options) };
+  const given = { ...defaults, ...stripUndefined(options) };
+  const deadline = AbortSignal.timeout(given.deadlineMs);
+  const opts = { ...given, signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline };
+  try {
+    return await fetchVerified(req, opts, options);
+  } catch (err) {
+    if (!deadline.aborted || options.signal?.aborted) throw err;
+    throw new KindlabError('environment', `could not download ${req.url} within ${formatDuration(given.deadlineMs)}`, {
+      fix: 'The server sends too slowly (or a proxy holds the connection open). Run the command again later, or use an offline bundle (kindlab bundle / import).',
+    });
+  }
+}
+
+async function fetchVerified(req: DownloadRequest, opts: DownloadOptions & typeof defaults, options: DownloadOptions): Promise<DownloadResult> {
   const fetchImpl = options.fetchImpl ?? fetch;
   const progress = options.progress ?? silentProgress;
   await mkdir(dirname(req.dest), { recursive: true });

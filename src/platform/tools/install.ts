@@ -10,7 +10,7 @@ import { chmod, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KindlabError } from '../../core/errors.js';
 import type { Artifact, DownloadSources, ToolSpec } from './catalog.js';
-import { downloadVerified, type DownloadOptions } from './download.js';
+import { artifactSizeLimits, downloadVerified, type DownloadOptions } from './download.js';
 import { extractTarGz } from './extract.js';
 import { exeSuffix, platformDir, type HostPlatform } from './host.js';
 
@@ -75,7 +75,13 @@ export async function installTool(
   if (await isFile(loc.binary)) return { binary: loc.binary, ...(home ? { home } : {}), origin: 'cache' };
 
   const { artifact } = loc;
-  const common = { url: artifact.url, checksumUrl: artifact.checksumUrl, fileName: artifact.fileName, label: label(spec, version) };
+  const common = {
+    url: artifact.url,
+    checksumUrl: artifact.checksumUrl,
+    fileName: artifact.fileName,
+    label: label(spec, version),
+    maxBytes: artifactSizeLimits[artifact.format],
+  };
   if (artifact.format === 'binary') {
     const got = await downloadVerified({ ...common, dest: loc.binary, mode: 0o755 }, download);
     return { binary: loc.binary, origin: got.cached ? 'cache' : 'download' };

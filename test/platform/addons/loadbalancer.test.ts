@@ -79,6 +79,22 @@ describe('cloud-provider-kind', () => {
     expect(runner.find('docker run')).toHaveLength(0);
   });
 
+  it('replaces its own stopped container, but never a stopped one of that name that kindlab did not start', async () => {
+    const ours = new FakeRunner()
+      .when('inspect --format {{.State.Running}}', { stdout: 'false' })
+      .when('dev.kindlab.owned', { stdout: 'true\n' })
+      .when('docker run', { stdout: 'abc\n' });
+    await ensureCloudProviderKind(host(ours), {}, { hostPlatform: 'linux', dockerOperatingSystem: '' }).catch(() => undefined);
+    expect(ours.find('docker rm -f kindlab-cloud-provider-kind')).toHaveLength(1);
+
+    const theirs = new FakeRunner().when('inspect --format {{.State.Running}}', { stdout: 'false' }).when('dev.kindlab.owned', { stdout: '\n' });
+    await expect(ensureCloudProviderKind(host(theirs), {}, { hostPlatform: 'linux', dockerOperatingSystem: '' })).rejects.toMatchObject({
+      message: 'Starting cloud-provider-kind: a stopped container named kindlab-cloud-provider-kind is in the way, and kindlab did not start it (no dev.kindlab.owned label)',
+      fix: 'If it is yours to delete: docker rm kindlab-cloud-provider-kind; or start the lab with --load-balancer metallb.',
+    });
+    expect(theirs.find('docker rm')).toHaveLength(0);
+  });
+
   it('reports the container log when it exits right after starting', async () => {
     let started = false;
     const runner = new FakeRunner()

@@ -32,6 +32,13 @@ describe('hosts.toml for a registry mirror', () => {
     expect(() => validateMirrors({ 'docker.io': 'mirror.example' })).toThrow(/must be a URL/);
     expect(() => validateMirrors({ 'docker.io': 'ftp://mirror.example' })).toThrow(/http\(s\) URL/);
   });
+
+  it('refuses a mirror with a newline, which the URL parser drops but hosts.toml would take as a line of its own', () => {
+    const sneaky = 'https://m.example/a\n[host."https://evil.example"]\n  capabilities = ["pull", "resolve"]';
+    expect(() => validateMirrors({ 'docker.io': sneaky })).toThrow('registry mirror for docker.io must be a URL without spaces or control characters');
+    expect(() => validateMirrors({ 'docker.io': "https://m.example/$(id);'" })).not.toThrow();
+    expect(renderHostsToml('docker.io', sneaky).split('\n').filter((l) => l.startsWith('[host.'))).toEqual(['[host."https://m.example/a\\n[host.\\"https://evil.example\\"]\\n  capabilities = [\\"pull\\", \\"resolve\\"]"]']);
+  });
 });
 
 describe('applyMirrors', () => {

@@ -345,14 +345,34 @@ export function kindKubeconfig(kindName: string, port = 40000): string {
 export const arg = (call: Call, flag: string) => call.args[call.args.indexOf(flag) + 1] as string;
 
 /** A fake kind: creating a cluster takes `createMs`, writes its kubeconfig, then its nodes turn Ready. */
+/**
+ * A scripted kind: clusters in `existing` (and the ones it creates) have node containers that
+ * `docker ps` lists with kind's labels, as the real Docker provider makes them. Returns the IDs
+ * of a cluster's containers, for tests that record a cluster as kindlab's.
+ */
 export function fakeKind(runner: FakeRunner, kube: FakeKube, existing: Set<string>, plans: readonly { kindName: string; nodes: readonly { name: string }[] }[], createMs = 80) {
+  const containers = new Map<string, Array<{ id: string; name: string; role: string; created: string }>>();
+  let serial = 0;
+  const makeNodes = (kindName: string) => {
+    const p = plans.find((x) => x.kindName === kindName);
+    const names = p?.nodes.map((n) => n.name) ?? [`${kindName}-control-plane`];
+    containers.set(
+      kindName,
+      names.map((name) => ({ id: `${(++serial).toString(16).padStart(8, '0')}${'c'.repeat(56)}`, name, role: name.includes('control-plane') ? 'control-plane' : 'worker', created: new Date().toISOString() })),
+    );
+  };
+  for (const name of existing) makeNodes(name);
   runner.when('kind get clusters', () => ({ stdout: [...existing].map((c) => `${c}\n`).join('') }));
+  runner.when(/^docker ps -a --no-trunc --filter label=io\.x-k8s\.kind\.cluster --format/, () => ({
+    stdout: [...existing].flatMap((c) => (containers.get(c) ?? []).map((n) => [n.id, c, n.role, n.name, 'running', n.created].join('\t'))).join('\n'),
+  }));
   runner.when('kind create cluster', async (call) => {
     const name = arg(call, '--name');
     const answer = await delayed(createMs, {}, call.opts.signal);
     if (answer.exitCode) return answer;
     writeFileSync(arg(call, '--kubeconfig'), kindKubeconfig(name));
     existing.add(name);
+    makeNodes(name);
     const p = plans.find((x) => x.kindName === name);
     // Nodes register NotReady first and become Ready a little later, as kubelets do.
     for (const n of p?.nodes ?? []) kube.cluster(`kind-${name}`).set(node(n.name, false));
@@ -363,7 +383,9 @@ export function fakeKind(runner: FakeRunner, kube: FakeKube, existing: Set<strin
   });
   runner.when('kind delete cluster', (call) => {
     existing.delete(arg(call, '--name'));
+    containers.delete(arg(call, '--name'));
     return {};
   });
+  return { nodeIds: (kindName: string) => (containers.get(kindName) ?? []).map((n) => n.id) };
 }
 

@@ -253,6 +253,10 @@ describe('up with network.podRoutes', () => {
       for (const [node, cidr, ip] of nodesOf[name] ?? []) kube.cluster(`kind-${name}`).set(routedNode(node, cidr, ip));
       return {};
     });
+    // kind's node containers, as Docker lists them: what the lab's record is checked against.
+    runner.when(/^docker ps -a --no-trunc --filter label=io\.x-k8s\.kind\.cluster/, () => ({
+      stdout: [...existing].flatMap((c) => (nodesOf[c] ?? []).map(([n]) => [`id-${n}`, c, n.includes('control-plane') ? 'control-plane' : 'worker', n, 'running', '2026-12-03 10:00:00 +0000 UTC'].join('\t'))).join('\n'),
+    }));
     // A reused cluster: same nodes, API server ready.
     runner.when('kind get nodes', (call) => ({ stdout: (nodesOf[arg(call, '--name')] ?? []).map(([n]) => `${n}\n`).join('') }));
     runner.when('kind get kubeconfig', (call) => ({ stdout: kindKubeconfig(arg(call, '--name')) }));

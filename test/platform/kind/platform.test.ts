@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KindlabError } from '../../../src/core/errors.js';
 import { kindlabPaths, labStateDir, type KindlabPaths } from '../../../src/core/paths.js';
+import { updateCluster } from '../../../src/platform/kind/records.js';
 import type { KubeObject } from '../../../src/core/seams.js';
 import { frontMatterSchema } from '../../../src/model/frontmatter-schema.js';
 import type { Lab } from '../../../src/model/lab.js';
@@ -284,7 +285,12 @@ describe('createPlatform', () => {
   });
 
   it("down never downloads a tool: it works from Docker's labels", async () => {
-    runner.when(/docker ps -a --filter label=io.x-k8s.kind.cluster --format/, { stdout: 'kindlab-mesh-c1\nkindlab-mesh-c2\nkind\n' });
+    const row = (id: string, cluster: string) => [id, cluster, 'control-plane', `${cluster}-control-plane`, 'running', '2026-12-03 10:00:00 +0000 UTC'].join('\t');
+    runner.when(/docker ps -a --no-trunc --filter label=io.x-k8s.kind.cluster --format/, { stdout: [row('a1', 'kindlab-mesh-c1'), row('a2', 'kindlab-mesh-c2'), row('b1', 'kind')].join('\n') });
+    // What `up` recorded for the lab.
+    const stateDir = labStateDir(paths, 'mesh');
+    await updateCluster(stateDir, 'mesh', 'kindlab-mesh-c1', { nodeIds: ['a1'] });
+    await updateCluster(stateDir, 'mesh', 'kindlab-mesh-c2', { nodeIds: ['a2'] });
     const result = await createPlatform(deps).down('mesh', { status: () => undefined });
     expect(result.removedClusters).toEqual(['kindlab-mesh-c1', 'kindlab-mesh-c2']);
     expect(toolRequests).toHaveLength(0);

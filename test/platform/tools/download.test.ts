@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KindlabError } from '../../../src/core/errors.js';
 import { downloadVerified, type DownloadOptions } from '../../../src/platform/tools/download.js';
 import type { ProgressSink } from '../../../src/platform/tools/progress.js';
-import { sequence, serve, sha256, silence, stall, startServer, status, truncate, type FixtureServer } from './http-fixture.js';
+import { drip, endless, sequence, serve, sha256, silence, stall, startServer, status, truncate, type FixtureServer } from './http-fixture.js';
 
 const body = Buffer.from('#!/bin/sh\necho fake kind\n'.repeat(2000));
 const good = `${sha256(body)}  kind-linux-amd64\n`;
@@ -182,5 +182,39 @@ describe('downloadVerified', () => {
     const [a, b] = await Promise.all([downloadVerified(request(), fast), downloadVerified(request('kubectl'), fast)]);
     expect(await readFile(a.path)).toEqual(body);
     expect(await readFile(b.path)).toEqual(other);
+  });
+
+  it('gives up on a server that drips one byte just before each stall timeout, at the deadline', async () => {
+    server.route('/dl/kind-linux-amd64', drip(body, 100));
+    server.route('/dl/kind-linux-amd64.sha256sum', serve(good, 'text/plain'));
+    const started = Date.now();
+    const err = await thrown(downloadVerified(request(), { ...fast, stallTimeoutMs: 300, deadlineMs: 800 }));
+    expect(err.message).toBe(`could not download ${server.url}/dl/kind-linux-amd64 within 800ms`);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('refuses a body over the artifact size limit, whether announced or streamed, and caches nothing', async () => {
+    server.route('/dl/kind-linux-amd64', serve(body));
+    server.route('/dl/kind-linux-amd64.sha256sum', serve(good, 'text/plain'));
+    const announced = await thrown(downloadVerified({ ...request(), maxBytes: 1024 }, fast));
+    expect(announced.message).toBe(`refusing ${server.url}/dl/kind-linux-amd64: 49 KiB, over kindlab's limit of 1 KiB for this download`);
+    const flood = endless('x'.repeat(4096));
+    server.route('/dl/kind-linux-amd64', flood);
+    const streamed = await thrown(downloadVerified({ ...request(), maxBytes: 64 * 1024 }, fast));
+    expect(streamed.message).toBe(`refusing ${server.url}/dl/kind-linux-amd64: more than 64 KiB, over kindlab's limit of 64 KiB for this download`);
+    expect(server.count('/dl/kind-linux-amd64')).toBe(2);
+    expect(flood.sent()).toBeLessThan(64 * 1024 * 1024);
+    expect(await leftovers()).toEqual([]);
+  });
+
+  it('reads at most 64 KiB of a checksum file, streamed, instead of all of it', async () => {
+    const flood = endless(`${'0'.repeat(64)}  other-file\n`);
+    server.route('/dl/kind-linux-amd64.sha256sum', flood);
+    server.route('/dl/kind-linux-amd64', serve(body));
+    const err = await thrown(downloadVerified(request(), fast));
+    expect(err.message).toBe(`refusing ${server.url}/dl/kind-linux-amd64.sha256sum: more than 64 KiB, over kindlab's limit of 64 KiB for this download`);
+    expect(flood.sent()).toBeLessThan(64 * 1024 * 1024);
+    expect(server.count('/dl/kind-linux-amd64')).toBe(0);
   });
 });

@@ -92,3 +92,38 @@ export function sequence(...handlers: Handler[]): Handler {
     h(req, res);
   };
 }
+
+/**
+ * Announces the full length, then sends one byte every `everyMs`: always just in time for a stall
+ * watchdog, never finished in any reasonable time.
+ */
+export const drip =
+  (body: Buffer | string, everyMs: number): Handler =>
+  (_req, res) => {
+    const buf = Buffer.from(body);
+    res.writeHead(200, { 'content-length': buf.length });
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= buf.length) return clearInterval(timer);
+      res.write(buf.subarray(sent, ++sent));
+    }, everyMs);
+    res.on('close', () => clearInterval(timer));
+  };
+
+/** Sends `chunk` again and again without a Content-Length, until the client hangs up; counts bytes sent. */
+export function endless(chunk: Buffer | string): Handler & { sent: () => number } {
+  let total = 0;
+  const handler = ((_req: IncomingMessage, res: ServerResponse) => {
+    const buf = Buffer.from(chunk);
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const pump = () => {
+      while (!res.destroyed && total < 1024 * 1024 * 1024) {
+        total += buf.length;
+        if (!res.write(buf)) return void res.once('drain', pump);
+      }
+    };
+    pump();
+  }) as Handler & { sent: () => number };
+  handler.sent = () => total;
+  return handler;
+}
