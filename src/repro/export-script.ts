@@ -461,17 +461,9 @@ export async function renderExportScript(lab: Lab, opts: ExportOptions): Promise
       `  say "Starting cloud-provider-kind (${pins.cloudProviderKind})"`,
       `  docker rm -f ${CPK_CONTAINER} >/dev/null 2>&1 || true`,
     );
-    if (s.portMapping !== undefined) o.push(`  ${args(s.portMapping)} >/dev/null`);
-    else {
-      o.push(
-        '  # Docker Desktop cannot route to LoadBalancer IPs from the host: each Envoy then gets a host port.',
-        `  if [ "$(uname -s)" = Darwin ] || docker info --format '{{.OperatingSystem}}' | grep -qi 'docker desktop'; then`,
-        `    ${args(true)} >/dev/null`,
-        '  else',
-        `    ${args(false)} >/dev/null`,
-        '  fi',
-      );
-    }
+    // No host port mapping unless the lab asks for it: with it, every LB port is bound on 0.0.0.0 of
+    // the host (see src/platform/addons/loadbalancer.ts); the script's requests run in a node container.
+    o.push(`  ${args(s.portMapping ?? false)} >/dev/null`);
     o.push('fi');
   }
   if (addons.some((a) => a.name === 'metallb')) o.push(METALLB_POOL);

@@ -29,7 +29,12 @@ export type IstioSampleAddon = (typeof ISTIO_SAMPLE_ADDONS)[number];
 
 export const settingsSchemas = {
   'cloud-provider-kind': z.strictObject({
-    /** Force --enable-lb-port-mapping (on by default with Docker Desktop, where LB IPs are not routable). */
+    /**
+     * --enable-lb-port-mapping (default off): publishes each LoadBalancer port on the host at the
+     * same number on all interfaces, so a second LB on that port cannot start and the LAN reaches
+     * it (cloud-provider-kind v0.11.1, see loadbalancer.ts). Only for a lab that must reach an LB
+     * from the host on Docker Desktop, where LB IPs are not routable.
+     */
     portMapping: z.boolean().optional(),
     /** The Docker socket as the daemon sees it; /var/run/docker.sock unless the engine is rootless. */
     dockerSocket: z.string().startsWith('/').optional(),
