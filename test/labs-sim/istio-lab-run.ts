@@ -6,12 +6,14 @@
  * background port-forwards a lab leaves running, as a learner's terminal would).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import type { RunReport, StepReport } from '../../src/engine/report.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
+import { installCreditingSleep, labClock } from '../sim/behaviour/lab-clock.js';
+import { labVariant } from './kubernetes-lab-run.js';
 import { installIstioBehaviour, type IstioBehaviour, type Misbehaviour } from '../sim/behaviour/istio/index.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
 
@@ -37,17 +39,18 @@ export interface IstioLabRunOptions {
   /** --check-timeout (default 30s: a passing run never waits that long). */
   checkTimeout?: string;
   seed?: number;
+  /** Run a variant of the lab: file (relative to the repository) → [from, to] replacements (labVariant). */
+  edits?: Record<string, Array<[string, string]>>;
 }
 
 /**
  * `sleep` for the lab's shell blocks: labs wait for real systems to settle (spans sent in
- * batches, scrapes, a LoadBalancer address); in the sim everything is there at once.
+ * batches, scrapes, a LoadBalancer address); in the sim everything is there at once, so a sleep
+ * lasts 0.05 s. The time it skipped still passes on the mesh's clock (lab-clock.ts), which time
+ * windows (Kiali's graph, PromQL ranges) and istiod's push delay follow.
  */
-async function fastSleep(h: SimHarness): Promise<void> {
-  const real = (h.env.PATH ?? '').split(delimiter).map((d) => join(d, 'sleep')).find((p) => !p.startsWith(h.binDir) && existsSync(p)) ?? '/bin/sleep';
-  const path = join(h.binDir, 'sleep');
-  await writeFile(path, `#!/bin/sh\n# sim: no need to wait for the simulated cluster\nexec ${real} 0.05\n`);
-  await chmod(path, 0o755);
+async function fastSleep(h: SimHarness, clockFile: string): Promise<void> {
+  await installCreditingSleep(h.binDir, clockFile, '0.05', 'sim: no need to wait for the simulated cluster');
 }
 
 /** Stops the port-forwards a lab started in the background (their pid files are in $TMPDIR). */
@@ -70,13 +73,20 @@ function stopPortForwards(h: SimHarness): void {
 
 export async function runIstioLab(lab: string, opts: IstioLabRunOptions = {}): Promise<IstioLabRun> {
   const h = await createSimHarness();
-  const behaviour = await installIstioBehaviour(h, { ...(opts.misbehave ? { misbehave: opts.misbehave } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-  await fastSleep(h);
+  const clockFile = join(h.dir, 'lab-clock');
+  const behaviour = await installIstioBehaviour(h, {
+    ...(opts.misbehave ? { misbehave: opts.misbehave } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    clock: labClock(clockFile),
+  });
+  await fastSleep(h, clockFile);
   // A forgotten port-forward ends by itself after a minute.
   h.env.KINDLAB_FAKE_PORT_FORWARD_MS = '60000';
   const reportPath = join(h.dir, 'report.json');
   const args = ['run', lab, '--yes', '--skip-doctor', '--report', reportPath, '--check-timeout', opts.checkTimeout ?? '30s', ...(opts.until ? ['--until', opts.until] : [])];
-  const r = await createProcessRunner().run(process.execPath, [bin, ...args], { env: { ...h.env, NO_COLOR: '1' }, cwd: h.dir, timeoutMs: 240_000 });
+  const labsPath = opts.edits ? await labVariant({ h }, lab, opts.edits) : undefined;
+  const env = { ...h.env, NO_COLOR: '1', ...(labsPath ? { KINDLAB_LABS_PATH: labsPath } : {}) };
+  const r = await createProcessRunner().run(process.execPath, [bin, ...args], { env, cwd: h.dir, timeoutMs: 240_000 });
   const report = JSON.parse(await readFile(reportPath, 'utf8')) as RunReport;
   const step = (id: string) => {
     const s = report.steps.find((x) => x.id === id);

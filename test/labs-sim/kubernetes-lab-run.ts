@@ -109,7 +109,7 @@ export async function runLab(sim: LabSim, lab: string, extra: string[] = [], lab
  * [from, to] pairs; each `from` must occur, so a changed lab fails the test loudly instead of
  * silently testing nothing. Returns the folder for KINDLAB_LABS_PATH.
  */
-export async function labVariant(sim: LabSim, id: string, edits: Record<string, Array<[string, string]>>): Promise<string> {
+export async function labVariant(sim: { h: Pick<SimHarness, 'dir'> }, id: string, edits: Record<string, Array<[string, string]>>): Promise<string> {
   const root = join(sim.h.dir, 'variant');
   await cp(join(repo, 'labs', id), join(root, 'labs', id), { recursive: true });
   await cp(join(repo, 'manifests', id), join(root, 'manifests', id), { recursive: true }).catch(() => undefined);
