@@ -320,7 +320,13 @@ export class Mesh {
     const opName = `${fqdn(svc)}:${svcPort?.port ?? 80}${gateway ? path.split('?')[0] : '/*'}`;
     const service = gateway ? `${labelsOf(proxy).app ?? 'istio-ingressgateway'}.${nsOf(proxy)}` : spanServiceOf(proxy);
     const span = this.span(cluster, proxy, req.headers, gateway ? 'server' : 'client', opName, service);
+    // A gateway (a Router proxy) also spawns a span for the upstream request: istiod sets the HCM's
+    // spawn_upstream_span for proxy.Type == Router (pilot/pkg/networking/core/tracing.go,
+    // configureFromProviderConfig, release-1.31), and Envoy's router names it after the cluster.
+    const upstreamSpan = gateway ? this.span(cluster, proxy, span.headers, 'client', `router ${upstreamCluster} egress`, service) : undefined;
+    const upstreamHeaders = (upstreamSpan ?? span).headers;
     const done = (o: HttpResponse) => {
+      upstreamSpan?.finish(o.status, Math.max(0.001, o.timeMs - PROXY_MS));
       span.finish(o.status, o.timeMs);
       return o;
     };
@@ -330,7 +336,7 @@ export class Mesh {
     const eps = endpointsOf(cluster, svc, destination.subsetLabels);
     if (eps.length === 0) return done(reply(503, 'no healthy upstream', 'UH', delay + PROXY_MS, svc, undefined, upstreamCluster));
     const target = eps[Math.floor(this.random() * eps.length)]!;
-    const upstream = this.inbound(cluster, clusterName, target, targetPortOf(svcPort, target), path, { ...req, headers: span.headers }, proxy);
+    const upstream = this.inbound(cluster, clusterName, target, targetPortOf(svcPort, target), path, { ...req, headers: upstreamHeaders }, proxy);
     if (decision.mirror) this.mirror(cluster, clusterName, proxy, decision.mirror.service, decision.mirror.subsetLabels, svcPort, path, req);
     if (!upstream || !isResponse(upstream)) {
       return done(reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure', 'UF', delay + PROXY_MS + 1, svc, target, upstreamCluster));
