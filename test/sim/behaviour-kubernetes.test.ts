@@ -6,6 +6,7 @@
  * node ports), and the behaviour models (kubeadm PKI and static pods, load balancer, ping).
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateKubernetesLabs, type KubernetesLabsWorld } from './behaviour/kubernetes-labs.js';
@@ -173,5 +174,12 @@ EOF`);
     const user = (JSON.parse(await readFile(kubeconfig, 'utf8')) as { users: Array<{ user: Record<string, string> }> }).users[0]!.user;
     expect(new X509Certificate(Buffer.from(user['client-certificate-data']!, 'base64')).validTo).toBe(renewed);
     expect(world!.chain.unhandled).toEqual([]);
+  });
+
+  it.skipIf(!['/usr/bin/openssl', '/bin/openssl'].some((p) => existsSync(p)))('the node has openssl, as kind node images do: the certificate hint works there', async () => {
+    await cluster();
+    const r = await h!.sh('docker exec b-control-plane openssl x509 -noout -dates -subject -ext subjectAltName -in /etc/kubernetes/pki/apiserver.crt');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^notBefore=.*\nnotAfter=.*\nsubject=CN ?= ?kube-apiserver\n[\s\S]*DNS:kubernetes\.default\.svc/);
   });
 });
