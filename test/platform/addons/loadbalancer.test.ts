@@ -23,6 +23,17 @@ const pins = {
   gatewayApi: 'v1.6.1',
 };
 
+/** A Docker engine on which the cloud-provider-kind container runs once `docker run` started it. */
+function engineStartingCpk(): FakeRunner {
+  let running = false;
+  return new FakeRunner()
+    .when(`inspect --format {{.State.Running}} ${CPK_CONTAINER}`, () => (running ? { stdout: 'true\n' } : { exitCode: 1, stderr: 'No such object' }))
+    .when('docker run', () => {
+      running = true;
+      return { stdout: 'abc123\n' };
+    });
+}
+
 function host(runner: FakeRunner): HostContext {
   return { runner, clock: new FakeClock(), tools: { kind: 'kind', kubectl: 'kubectl', docker: 'docker' }, env: {}, status: () => undefined, pins, stateDir: '/s', labDir: '/l' };
 }
@@ -62,13 +73,7 @@ describe('cloud-provider-kind', () => {
     // v0.11.1 with --enable-lb-port-mapping binds each port of an IPv4 Service on 0.0.0.0 at the same
     // number: a second LB on :80 could not start, and the LAN would reach the lab's services.
     const start = async (settings: { portMapping?: boolean }, hostPlatform: NodeJS.Platform, dockerOperatingSystem: string) => {
-      let running = false;
-      const runner = new FakeRunner()
-        .when(`inspect --format {{.State.Running}} ${CPK_CONTAINER}`, () => (running ? { stdout: 'true\n' } : { exitCode: 1, stderr: 'No such object' }))
-        .when('docker run', () => {
-          running = true;
-          return { stdout: 'abc123\n' };
-        });
+      const runner = engineStartingCpk();
       const statuses: string[] = [];
       await ensureCloudProviderKind({ ...host(runner), status: (m) => void statuses.push(m) }, settings, { hostPlatform, dockerOperatingSystem });
       const call = runner.find('docker run')[0];
@@ -86,13 +91,7 @@ describe('cloud-provider-kind', () => {
   });
 
   it('is started once and reused while it runs', async () => {
-    let running = false;
-    const runner = new FakeRunner()
-      .when(`inspect --format {{.State.Running}} ${CPK_CONTAINER}`, () => (running ? { stdout: 'true\n' } : { exitCode: 1, stderr: 'No such object' }))
-      .when('docker run', () => {
-        running = true;
-        return { stdout: 'abc123\n' };
-      });
+    const runner = engineStartingCpk();
     expect(await ensureCloudProviderKind(host(runner), {}, { hostPlatform: 'linux', dockerOperatingSystem: 'Ubuntu' })).toEqual({ started: true });
     expect(await ensureCloudProviderKind(host(runner), {}, { hostPlatform: 'linux', dockerOperatingSystem: 'Ubuntu' })).toEqual({ started: false });
     expect(runner.find('docker run')).toHaveLength(1);

@@ -102,24 +102,15 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
     return node ? { cluster, node } : undefined;
   };
 
-  /** The node lifecycle controller gives up on the node: Ready=Unknown, its pods not ready. */
-  const markDown = (container: ContainerRecord) => {
+  /**
+   * up=false: the node lifecycle controller gives up on the node (Ready=Unknown, its pods not ready);
+   * up=true: the kubelet is back (the node Ready, every pod of the node restarted and ready).
+   */
+  const mark = (container: ContainerRecord, up: boolean) => {
     const found = nodeOf(container);
     if (!found) return;
-    setNodeReady(found.cluster, found.node, false);
-    for (const pod of found.cluster.list('v1', 'Pod').filter((p) => nodeNameOf(p) === container.name)) {
-      setPodReady(found.cluster, pod, false, false);
-    }
-  };
-
-  /** The kubelet is back: the node Ready, every pod of the node restarted and ready. */
-  const markBack = (container: ContainerRecord) => {
-    const found = nodeOf(container);
-    if (!found) return;
-    setNodeReady(found.cluster, found.node, true);
-    for (const pod of found.cluster.list('v1', 'Pod').filter((p) => nodeNameOf(p) === container.name)) {
-      setPodReady(found.cluster, pod, true, true);
-    }
+    setNodeReady(found.cluster, found.node, up);
+    for (const pod of found.cluster.list('v1', 'Pod').filter((p) => nodeNameOf(p) === container.name)) setPodReady(found.cluster, pod, up, up);
   };
 
   let last: ContainerRecord[] = [];
@@ -132,7 +123,7 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
         // Only changes count: a node container first seen running is the normal case; one first seen
         // stopped has been down for longer than anyone remembers.
         known.set(c.name, { state: c.state, since: now, marked: c.state !== 'running', restarting: false });
-        if (c.state !== 'running') markDown(c);
+        if (c.state !== 'running') mark(c, false);
         continue;
       }
       if (k.state !== c.state) {
@@ -143,12 +134,12 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
       }
       if (k.state === 'exited' && !k.marked && now - k.since >= graceMs) {
         k.marked = true;
-        markDown(c);
+        mark(c, false);
       }
       if (k.state === 'running' && k.restarting && now - k.since >= restartMs) {
         k.restarting = false;
         k.marked = false;
-        markBack(c);
+        mark(c, true);
       }
     }
   };
