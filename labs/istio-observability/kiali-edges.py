@@ -2,7 +2,9 @@
 
 Runs inside a pod of the mesh (the lab pipes it into the productpage container, which has
 Python). Kiali's graph API names nodes by opaque ids, so the script maps ids to app names first.
-Exit code 0 when the edges productpage -> reviews and reviews -> ratings are present.
+Exit code 0 when the edges productpage -> reviews and reviews -> ratings are present. The graph
+only counts traffic of the last `duration` (Kiali's default is 10m); an hour keeps a check that
+runs a while after the traffic meaningful.
 """
 import json
 import sys
@@ -10,7 +12,7 @@ import urllib.request
 
 URL = (
     "http://kiali.istio-system:20001/kiali/api/namespaces/graph"
-    "?namespaces=default&graphType=app&injectServiceNodes=false&duration=10m"
+    "?namespaces=default&graphType=app&injectServiceNodes=false&duration=1h"
 )
 WANTED = {("productpage", "reviews"), ("reviews", "ratings")}
 

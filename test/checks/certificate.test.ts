@@ -130,6 +130,33 @@ describe.skipIf(skipWithout({ name: 'openssl', available: haveOpenssl, install: 
     expect((r.data as { notAfter: string }).notAfter).toBe(parsePem(renewed.cert).notAfter);
   });
 
+  it('hints at commands that show the certificate, and that work (openssl, which the kind node image has)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kindlab-cert-hint-'));
+    const path = join(dir, 'apiserver.crt');
+    execFileSync('sh', ['-c', `cat > '${path}'`], { input: old.cert });
+    // A file in a node: openssl x509 in the node container.
+    const stale = await runCheck(makeCheck('certificate', { file, validFor: '8000h' }, { timeout: '1s' }), ctxWith(node({ current: old.cert })));
+    expect(stale.status).toBe('fail');
+    const fileHint = /look at it yourself: (docker exec kindlab-lab1-control-plane )(openssl x509 .*)$/m.exec(stale.hint ?? '');
+    expect(fileHint?.[2]).toBe('openssl x509 -noout -dates -subject -ext subjectAltName -in /etc/kubernetes/pki/apiserver.crt');
+    const shown = await run('sh', ['-c', fileHint![2]!.replace('/etc/kubernetes/pki/apiserver.crt', path)]);
+    expect(shown.stdout).toMatch(/^notBefore=.*\nnotAfter=.*\nsubject=CN ?= ?kube-apiserver\n[\s\S]*DNS:kubernetes/);
+
+    // An endpoint seen from a node: s_client piped into x509, in the node container.
+    const runner = new FakeRunner(async (_command, args) => {
+      const out = await run('sh', ['-c', (args[4] as string).replace('127.0.0.1:6443', `127.0.0.1:${port}`)]);
+      return { stdout: out.stdout, stderr: out.stderr };
+    });
+    const served = await runCheck(makeCheck('certificate', { endpoint: '127.0.0.1:6443', sans: ['DNS:api.lab.local'] }, { timeout: '1s' }), ctxWith(runner));
+    expect(served.status).toBe('fail');
+    const endpointHint = /look at it yourself: docker exec kindlab-lab1-control-plane sh -c '([^']+)'\. (.*)$/m.exec(served.hint ?? '');
+    expect(endpointHint?.[1]).toBe('openssl s_client -connect 127.0.0.1:6443 </dev/null 2>/dev/null | openssl x509 -noout -dates -subject');
+    const handshake = await run('sh', ['-c', endpointHint![1]!.replace('127.0.0.1:6443', `127.0.0.1:${port}`)]);
+    expect(handshake.stdout).toMatch(/^notBefore=.*\nnotAfter=.*\nsubject=CN ?= ?kube-apiserver\n$/);
+    // No claim that only a restart changes what a server presents: kube-apiserver reloads its own.
+    expect(endpointHint?.[2]).toMatch(/kube-apiserver re-reads its serving certificate from disk by itself/);
+  });
+
   it.skipIf(skipWithout({ name: 'curl', available: existsSync('/usr/bin/curl'), install: 'apt-get install curl' }))("the fallback without openssl: curl -w '%{certs}' prints the served chain", async () => {
     const out = await run('curl', ['-ksS', '--max-time', '10', '-o', '/dev/null', '-w', '%{certs}', `https://127.0.0.1:${port}/`]).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
     expect(parsePem(out.stdout).fingerprint256).toBe(parsePem(renewed.cert).fingerprint256);

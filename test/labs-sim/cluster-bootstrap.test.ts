@@ -17,8 +17,23 @@ describe.concurrent('cluster-bootstrap (simulated cluster)', () => {
       const run = await runLab(sim, 'cluster-bootstrap');
       expectAllPassed(run, ['join', 'test-pods', 'ping']);
 
-      // The join command kubeadm printed pins the cluster CA: the SHA-256 of its public key.
+      // kind's kubeadm.conf has sorted keys; the lab prints the whole JoinConfiguration document,
+      // discovery settings included (they come before the `kind:` line).
       const join = step(run.report, 'join').commands.map((c) => c.stdout).join('');
+      const joinDoc = [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'discovery:',
+        '  bootstrapToken:',
+        '    apiServerEndpoint: kindlab-cluster-bootstrap-control-plane:6443',
+        '    token: abcdef.0123456789abcdef',
+        '    unsafeSkipCAVerification: true',
+        'kind: JoinConfiguration',
+        'nodeRegistration:',
+      ].join('\n');
+      expect(join).toContain(joinDoc);
+      expect(join).not.toMatch(/kind: (ClusterConfiguration|InitConfiguration|KubeletConfiguration)/);
+
+      // The join command kubeadm printed pins the cluster CA: the SHA-256 of its public key.
       const printed = /kubeadm join (\S+) --token lab001\.kindlabjointoken --discovery-token-ca-cert-hash sha256:([0-9a-f]{64})/.exec(join);
       expect(printed?.[1]).toBe(`${CLUSTER}-control-plane:6443`);
       const ca = new X509Certificate(sim.world.pki.casOf(CLUSTER).cas.ca.certPem);

@@ -6,12 +6,13 @@
  * background port-forwards a lab leaves running, as a learner's terminal would).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import type { RunReport, StepReport } from '../../src/engine/report.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
+import { installCreditingSleep, labClock } from '../sim/behaviour/lab-clock.js';
 import { installIstioBehaviour, type IstioBehaviour, type Misbehaviour } from '../sim/behaviour/istio/index.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
 import { writeLabVariant, type LabEdits } from './lab-variant.js';
@@ -44,13 +45,12 @@ export interface IstioLabRunOptions {
 
 /**
  * `sleep` for the lab's shell blocks: labs wait for real systems to settle (spans sent in
- * batches, scrapes, a LoadBalancer address); in the sim everything is there at once.
+ * batches, scrapes, a LoadBalancer address); in the sim everything is there at once, so a sleep
+ * lasts 0.05 s. The time it skipped still passes on the mesh's clock (lab-clock.ts), which time
+ * windows (Kiali's graph, PromQL ranges) and istiod's push delay follow.
  */
-async function fastSleep(h: SimHarness): Promise<void> {
-  const real = (h.env.PATH ?? '').split(delimiter).map((d) => join(d, 'sleep')).find((p) => !p.startsWith(h.binDir) && existsSync(p)) ?? '/bin/sleep';
-  const path = join(h.binDir, 'sleep');
-  await writeFile(path, `#!/bin/sh\n# sim: no need to wait for the simulated cluster\nexec ${real} 0.05\n`);
-  await chmod(path, 0o755);
+async function fastSleep(h: SimHarness, clockFile: string): Promise<void> {
+  await installCreditingSleep(h.binDir, clockFile, '0.05', 'sim: no need to wait for the simulated cluster');
 }
 
 /** Stops the port-forwards a lab started in the background (their pid files are in $TMPDIR). */
@@ -73,8 +73,13 @@ function stopPortForwards(h: SimHarness): void {
 
 export async function runIstioLab(lab: string, opts: IstioLabRunOptions = {}): Promise<IstioLabRun> {
   const h = await createSimHarness();
-  const behaviour = await installIstioBehaviour(h, { ...(opts.misbehave ? { misbehave: opts.misbehave } : {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
-  await fastSleep(h);
+  const clockFile = join(h.dir, 'lab-clock');
+  const behaviour = await installIstioBehaviour(h, {
+    ...(opts.misbehave ? { misbehave: opts.misbehave } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    clock: labClock(clockFile),
+  });
+  await fastSleep(h, clockFile);
   // A forgotten port-forward ends by itself after a minute.
   h.env.KINDLAB_FAKE_PORT_FORWARD_MS = '60000';
   const reportPath = join(h.dir, 'report.json');
@@ -110,9 +115,10 @@ export async function runIstioLab(lab: string, opts: IstioLabRunOptions = {}): P
 /**
  * --check-timeout of runs that must fail: the failing checkpoint polls this long, and the passing
  * ones before it must fit, also on a loaded machine (the slowest, the mirroring command, takes
- * about 1 s at a load average of 8).
+ * about 1 s at a load average of 8). A setup step's request through a Gateway it just created
+ * waits for istiod's push (3 s, xds-push.ts), with the checks' backoff on top.
  */
-export const MISBEHAVIOUR_CHECK_TIMEOUT = '3s';
+export const MISBEHAVIOUR_CHECK_TIMEOUT = '6s';
 
 /** Per test: a lab run takes 10–20 s alone, longer when the runs of a file go side by side. */
 export const TIMEOUT = 150_000;

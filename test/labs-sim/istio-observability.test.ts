@@ -51,4 +51,22 @@ describe('istio-observability (simulated cluster)', () => {
     }),
     TIMEOUT,
   );
+
+  it.concurrent('a learner who takes a break before the dashboards step still gets the Kiali edges (the step sends fresh traffic)', () =>
+    // Eleven minutes between the metrics step and the dashboards step: the traffic of the metrics step
+    // is older than Kiali's default 10-minute window (the pause passes on the lab clock).
+    withIstioLab(
+      'istio-observability',
+      { until: 'dashboards', variant: { 'labs/istio-observability/lab.md': [['```sh\nPF_DIR="${TMPDIR:-/tmp}/kindlab-${KINDLAB_CLUSTER}-port-forwards"\nmkdir -p', '```sh\nsleep 660 # a break\nPF_DIR="${TMPDIR:-/tmp}/kindlab-${KINDLAB_CLUSTER}-port-forwards"\nmkdir -p']] } },
+      async (run) => {
+        expectPassed(run);
+        const edges = run.step('dashboards').commands.at(-1)?.stdout ?? '';
+        expect(edges).toMatch(/productpage -> reviews[\s\S]*reviews -> ratings/);
+        expect(run.check('dashboards', "Kiali's graph has the edges productpage -> reviews -> ratings").status).toBe('pass');
+        // The pause did pass on the mesh's clock, which Kiali's window follows.
+        expect(run.behaviour.mesh.clock() - Date.now()).toBeGreaterThan(650_000);
+      },
+    ),
+    TIMEOUT,
+  );
 });

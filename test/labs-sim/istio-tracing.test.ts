@@ -10,14 +10,24 @@ const TRACES = 'a productpage trace spans productpage, details, reviews and rati
 type Traces = { traces: number; best: { traceId: string; spans: number; services: string[] } };
 
 describe('istio-tracing (simulated cluster)', () => {
-  it.concurrent('passes unattended: 8-span traces through gateway, productpage, details, reviews, ratings; our trace id and request id propagate', () =>
+  it.concurrent('passes unattended: 9-span traces (the gateway spawns an upstream span) through gateway, productpage, details, reviews, ratings; our trace id and request id propagate', () =>
     withIstioLab('istio-tracing', async (run) => {
       expectPassed(run);
 
       const traces = data<Traces>(run.check('traces', TRACES));
       // One trace per request sent after the Telemetry (50 from the loop), none from before it.
       expect(traces.traces).toBe(50);
-      expect(traces.best.spans).toBe(8);
+      expect(traces.best.spans).toBe(9);
+      // The gateway's two spans: the one for the request it got, and the upstream one it spawned,
+      // which productpage's server span hangs off.
+      const spans = run.behaviour.mesh.spans.trace(traces.best.traceId) ?? [];
+      const gateway = spans.filter((x) => x.service === 'istio-ingressgateway.istio-system');
+      const server = gateway.find((x) => x.kind === 'server');
+      const upstream = gateway.find((x) => x.kind === 'client');
+      expect(gateway).toHaveLength(2);
+      expect(upstream?.parentSpanId).toBe(server?.spanId);
+      expect(upstream?.operation).toBe('router outbound|9080||productpage.default.svc.cluster.local egress');
+      expect(spans.find((x) => x.service === 'productpage.default' && x.kind === 'server')?.parentSpanId).toBe(upstream?.spanId);
       expect(traces.best.services).toEqual(['details.default', 'istio-ingressgateway.istio-system', 'productpage.default', 'ratings.default', 'reviews.default']);
       // The lab's own look at the API: the services (Jaeger's processes) of the newest trace.
       expect(run.step('traces').commands.at(-1)?.stdout.trim().split('\n').map((l) => l.trim())).toEqual([
@@ -51,7 +61,7 @@ describe('istio-tracing (simulated cluster)', () => {
       expect(c).toMatchObject({
         kind: 'traces',
         status: 'fail',
-        expected: 'one trace with spans from productpage.default, details.default, reviews.default, ratings.default and at least 8 spans',
+        expected: 'one trace with spans from productpage.default, details.default, reviews.default, ratings.default and at least 9 spans',
         found: 'no traces for productpage.default in the last 1h',
       });
     }),

@@ -8,18 +8,21 @@
  * Waits: the labs' shell loops sleep while a real cluster converges (`sleep 2` between polls, a
  * 20-second watch while a node is down). The sim converges within milliseconds, so a `sleep` on
  * PATH divides every wait by SLEEP_FACTOR; the loops' iteration counts, and so what they wait for,
- * stay as written.
+ * stay as written. The time not slept still passes on the lab clock (test/sim/behaviour/
+ * lab-clock.ts), which the models of slow processes follow (a stopped node turns NotReady after
+ * the node-monitor grace period).
  *
  * Misbehaviour runs stop at the failing step (`--until`), cap checkpoint timeouts
  * (`--check-timeout`) and skip the teardown (`--keep`; the passing runs cover it): they cost only
  * what it takes to reach the checkpoint that must fail.
  */
-import { readFile, writeFile, chmod } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { CheckResult } from '../../src/checks/types.js';
 import type { RunReport, StepReport } from '../../src/engine/report.js';
 import { createProcessRunner } from '../../src/platform/exec.js';
+import { installCreditingSleep, labClock } from '../sim/behaviour/lab-clock.js';
 import { simulateKubernetesLabs, type KubernetesLabsOptions, type KubernetesLabsWorld } from '../sim/behaviour/kubernetes-labs.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
 import { writeLabVariant, type LabEdits } from './lab-variant.js';
@@ -39,19 +42,9 @@ export async function startLabSim(opts: KubernetesLabsOptions = {}): Promise<Lab
   const h = await createSimHarness();
   // Hundreds of fake calls per run, each a new Node process: compile the fakes' modules once.
   h.env.NODE_COMPILE_CACHE = join(h.dir, 'compile-cache');
-  const world = simulateKubernetesLabs(h, opts);
-  const sleep = join(h.binDir, 'sleep');
-  await writeFile(
-    sleep,
-    [
-      '#!/bin/sh',
-      `# test/labs-sim: the sim converges in milliseconds, so waits are ${SLEEP_FACTOR} times shorter.`,
-      `t=$(awk -v f=${SLEEP_FACTOR} 'BEGIN { t = 0; for (i = 1; i < ARGC; i++) { v = ARGV[i]; m = 1; if (v ~ /m$/) m = 60; else if (v ~ /h$/) m = 3600; sub(/[smh]$/, "", v); t += v * m } printf "%.3f", t / f }' "$@")`,
-      'exec /bin/sleep "$t"',
-      '',
-    ].join('\n'),
-  );
-  await chmod(sleep, 0o755);
+  const clockFile = join(h.dir, 'lab-clock');
+  const world = simulateKubernetesLabs(h, { clock: labClock(clockFile), ...opts });
+  await installCreditingSleep(h.binDir, clockFile, `t / ${SLEEP_FACTOR}`, `test/labs-sim: the sim converges in milliseconds, so waits are ${SLEEP_FACTOR} times shorter.`);
   return {
     h,
     world,

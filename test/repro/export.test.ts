@@ -85,6 +85,8 @@ describe('kindlab export', () => {
     expect(script).toContain('kubectl --context kind-kindlab-istio-traffic -n istio-system rollout status deployment/istio-egressgateway --timeout=600s');
     expect(script).toContain('mutatingwebhookconfiguration istio-sidecar-injector');
     expect(script).toContain(`registry.k8s.io/cloud-provider-kind/cloud-controller-manager:${PINS.cloudProviderKind}`);
+    // Like kindlab, no host port for LoadBalancers on any platform (they would bind 0.0.0.0).
+    expect(script).not.toContain('--enable-lb-port-mapping');
     expect(script).toContain('export KUBECONFIG="$WORK/kubeconfig"');
     expect(script).toContain('export KINDLAB_CLUSTER=kindlab-istio-traffic');
   });

@@ -112,6 +112,18 @@ describe('create, read, update', () => {
     expect((await api('GET', '/api/v1/namespaces/team/serviceaccounts/default')).status).toBe(200);
   });
 
+  it('keeps fields a kind inherits from a shared type (HTTPRoute parentRefs, backendRef name and port) and prunes unknown ones', async () => {
+    const route = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'HTTPRoute',
+      metadata: { name: 'r' },
+      spec: { parentRefs: [{ name: 'gw' }], hostnames: ['a.io'], rules: [{ backendRefs: [{ name: 'svc', port: 80, weight: 5 }] }], bogus: 1 },
+    };
+    const r = await api('POST', '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes', route);
+    expect(r.status).toBe(201);
+    expect(r.body.spec).toEqual({ parentRefs: [{ name: 'gw' }], hostnames: ['a.io'], rules: [{ backendRefs: [{ name: 'svc', port: 80, weight: 5 }] }] });
+  });
+
   it('rejects a PUT with a stale resourceVersion and bumps generation only for spec changes', async () => {
     const created = (await api('POST', DEPLOYS, deployment('web'))).body;
     const rv = created.metadata.resourceVersion;

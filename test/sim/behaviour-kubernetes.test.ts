@@ -6,6 +6,7 @@
  * node ports), and the behaviour models (kubeadm PKI and static pods, load balancer, ping).
  */
 import { X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateKubernetesLabs, type KubernetesLabsWorld } from './behaviour/kubernetes-labs.js';
@@ -127,23 +128,44 @@ EOF`);
     expect(h!.state().containers.filter((c) => c.image.startsWith('alpine'))).toEqual([]);
   });
 
-  it('kubeadm renews certificates on disk; the API server serves them once its static pod restarted; kind exports the new admin certificate', async () => {
+  it('kubeadm renews certificates on disk; the API server reloads its serving pair by itself; static pods restart only when their manifests leave and return; kind exports the new admin certificate', async () => {
     await cluster();
     const served = async () => {
       const r = await h!.sh(`docker exec b-control-plane sh -c "$(printf '%s\\n' 'if command -v openssl >/dev/null 2>&1; then' "  openssl s_client -connect '127.0.0.1:6443' -showcerts </dev/null 2>/dev/null" 'fi')"`);
       return new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(r.stdout)![0]).validTo;
     };
     const onDisk = async () => new X509Certificate((await h!.sh('docker exec b-control-plane cat /etc/kubernetes/pki/apiserver.crt')).stdout).validTo;
+    const containers = async () => (await h!.sh(`docker exec b-control-plane crictl ps --name '^(etcd|kube-apiserver|kube-controller-manager|kube-scheduler)$' -q`)).stdout.trim().split('\n').filter(Boolean);
     const before = await served();
+    const running = await containers();
+    expect(running).toHaveLength(4);
     expect(await onDisk()).toBe(before);
+    await h!.sh(`docker exec b-control-plane cp /etc/kubernetes/pki/apiserver.crt /root/old.crt`);
     expect((await h!.sh('docker exec b-control-plane kubeadm certs renew all')).stdout).toContain('Done renewing certificates');
     const renewed = await onDisk();
     expect(Date.parse(renewed)).toBeGreaterThan(Date.parse(before));
+    // Dynamic serving certificates: the running kube-apiserver serves the renewed pair at once ...
+    expect(await served()).toBe(renewed);
+    // ... while nothing restarted.
+    expect(await containers()).toEqual(running);
+    expect(world!.kubelets.events).toEqual([]);
+    // A certificate whose key is not apiserver.key is refused; the last good pair stays.
+    const pki = '/etc/kubernetes/pki';
+    await h!.sh(`docker exec b-control-plane sh -c 'cp ${pki}/apiserver.crt /root/new.crt && cp ${pki}/apiserver.key /root/k && cp /root/old.crt ${pki}/apiserver.crt && cp ${pki}/front-proxy-client.key ${pki}/apiserver.key'`);
+    expect(await served()).toBe(renewed);
+    // With its own key the old certificate is a good pair again, and served.
+    await h!.sh(`docker exec b-control-plane cp /root/k ${pki}/apiserver.key`);
     expect(await served()).toBe(before);
+    await h!.sh(`docker exec b-control-plane cp /root/new.crt ${pki}/apiserver.crt`);
+    expect(await served()).toBe(renewed);
+
     await h!.sh(`docker exec b-control-plane sh -c 'mkdir -p /root/p && mv /etc/kubernetes/manifests/*.yaml /root/p/'`);
-    expect((await h!.sh('docker exec b-control-plane crictl ps --name kube-apiserver -q')).stdout).toBe('');
+    expect(await containers()).toEqual([]);
     expect(h!.sim.cluster('b').get('v1', 'Pod', 'kube-apiserver-b-control-plane', 'kube-system')).toBeUndefined();
     await h!.sh(`docker exec b-control-plane sh -c 'mv /root/p/*.yaml /etc/kubernetes/manifests/'`);
+    const restarted = await containers();
+    expect(restarted).toHaveLength(4);
+    expect(restarted.filter((id) => running.includes(id))).toEqual([]);
     expect(await served()).toBe(renewed);
     expect(h!.sim.cluster('b').get('v1', 'Pod', 'kube-apiserver-b-control-plane', 'kube-system')?.status).toMatchObject({ phase: 'Running' });
 
@@ -152,5 +174,12 @@ EOF`);
     const user = (JSON.parse(await readFile(kubeconfig, 'utf8')) as { users: Array<{ user: Record<string, string> }> }).users[0]!.user;
     expect(new X509Certificate(Buffer.from(user['client-certificate-data']!, 'base64')).validTo).toBe(renewed);
     expect(world!.chain.unhandled).toEqual([]);
+  });
+
+  it.skipIf(!['/usr/bin/openssl', '/bin/openssl'].some((p) => existsSync(p)))('the node has openssl, as kind node images do: the certificate hint works there', async () => {
+    await cluster();
+    const r = await h!.sh('docker exec b-control-plane openssl x509 -noout -dates -subject -ext subjectAltName -in /etc/kubernetes/pki/apiserver.crt');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^notBefore=.*\nnotAfter=.*\nsubject=CN ?= ?kube-apiserver\n[\s\S]*DNS:kubernetes\.default\.svc/);
   });
 });

@@ -45,7 +45,28 @@ describe('fake istioctl, docker, helm and cloud-provider-kind', () => {
   });
 
   it('prechecks, reports proxies, makes remote secrets and uninstalls (leaving the namespace, as istioctl does)', async () => {
-    expect((await sh(`istioctl x precheck ${KC()}`)).stdout).toContain('✔ No issues found when checking the cluster.');
+    const clean = await sh(`istioctl x precheck ${KC()}`);
+    expect(clean).toMatchObject({ code: 0, stdout: '' });
+    expect(clean.stderr).toContain('✔ No issues found when checking the cluster.');
+    // A Gateway API CRD from before v1 (GRPCRoute v1alpha2 only): a warning, and istioctl fails.
+    const mesh0 = h.sim.cluster('mesh');
+    const grpcroutes = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'grpcroutes.gateway.networking.k8s.io' },
+      spec: {
+        group: 'gateway.networking.k8s.io',
+        scope: 'Namespaced',
+        names: { kind: 'GRPCRoute', plural: 'grpcroutes', singular: 'grpcroute', listKind: 'GRPCRouteList' },
+        versions: [{ name: 'v1alpha2', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+      },
+    };
+    mesh0.create(grpcroutes);
+    const warned = await sh(`istioctl x precheck ${KC()}`);
+    expect(warned.code).toBe(1);
+    expect(warned.stdout).toBe('\x1b[33mWarning\x1b[0m [IST0172] (CustomResourceDefinition grpcroutes.gateway.networking.k8s.io) The Gateway API CRD version v1alpha2 is lower than the minimum version: v1\n');
+    expect(warned.stderr).toMatch(/^Error: Issues found when checking the cluster\. Istio may not be safe to install or upgrade\./);
+    mesh0.delete('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'grpcroutes.gateway.networking.k8s.io');
     const secret = parse((await sh(`istioctl create-remote-secret ${KC()} --name mesh`)).stdout) as { kind: string; metadata: { labels: Record<string, string> }; stringData: Record<string, string> };
     expect(secret).toMatchObject({ kind: 'Secret', metadata: { labels: { 'istio/multiCluster': 'true' } } });
     expect(secret.stringData.mesh).toContain(`server: ${h.sim.secureUrl}/clusters/mesh`);

@@ -11,7 +11,7 @@ import { CheckConfigError } from '../errors.js';
 import { excerpt, regex } from '../format.js';
 import { fetchPeerCertificate, firstPem, parsePem, splitEndpoint, type CertInfo } from '../certs.js';
 import { shellQuote } from '../sampler.js';
-import { execAt, nodeContainer, resolveVantage } from '../vantage.js';
+import { execAt, nodeContainer, resolveVantage, type ResolvedVantage } from '../vantage.js';
 
 type Spec = CheckSpecOf<'certificate'>;
 
@@ -45,22 +45,39 @@ function handshakeScript(endpoint: string, serverName: string | undefined): stri
   ].join('\n');
 }
 
-async function readCertificate(spec: Spec, ctx: CheckContext, signal: AbortSignal): Promise<CertInfo> {
+/**
+ * A command the learner can run to look at the same certificate. kind's node image has openssl
+ * (Debian's ca-certificates package depends on it; kind's images/base/Dockerfile installs
+ * ca-certificates); in a pod, curl is likelier than openssl.
+ */
+function lookYourself(spec: Spec, vantage: ResolvedVantage): string {
+  if (spec.file && vantage.type === 'docker') return `docker exec ${vantage.container} openssl x509 -noout -dates -subject -ext subjectAltName -in ${spec.file.path}`;
+  const endpoint = spec.endpoint ?? '';
+  const sni = spec.serverName ? ` -servername ${shellQuote(spec.serverName)}` : '';
+  const sClient = `openssl s_client -connect ${endpoint}${sni} </dev/null 2>/dev/null | openssl x509 -noout -dates -subject`;
+  if (vantage.type === 'host') return sClient;
+  if (vantage.type === 'docker') return `docker exec ${vantage.container} sh -c ${shellQuote(sClient)}`;
+  return `kubectl -n ${vantage.namespace} exec ${vantage.name}${vantage.container ? ` -c ${vantage.container}` : ''} -- curl -kvs -o /dev/null https://${spec.serverName ? `${spec.serverName}:${splitEndpoint(endpoint).port}` : endpoint}/ 2>&1 | grep -E 'subject:|expire date:'`;
+}
+
+async function readCertificate(spec: Spec, ctx: CheckContext, signal: AbortSignal): Promise<{ info: CertInfo; vantage: ResolvedVantage }> {
   if (spec.file) {
     const container = nodeContainer(ctx, spec.file.node);
-    const r = await execAt({ type: 'docker', container, label: `node ${container}` }, ['cat', spec.file.path], ctx, { signal, timeoutMs: 30_000 });
+    const vantage: ResolvedVantage = { type: 'docker', container, label: `node ${container}` };
+    const r = await execAt(vantage, ['cat', spec.file.path], ctx, { signal, timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw new Error(`cannot read ${spec.file.path} on ${container}: ${excerpt(r.stderr || r.stdout, 200)}`);
     if (!firstPem(r.stdout)) throw new Error(`${spec.file.path} on ${container} holds no PEM certificate`);
-    return parsePem(r.stdout);
+    return { info: parsePem(r.stdout), vantage };
   }
   const endpoint = spec.endpoint as string;
   if (spec.from === 'host') {
-    return fetchPeerCertificate(endpoint, { ...(spec.serverName ? { serverName: spec.serverName } : {}), timeoutMs: 10_000, signal });
+    const info = await fetchPeerCertificate(endpoint, { ...(spec.serverName ? { serverName: spec.serverName } : {}), timeoutMs: 10_000, signal });
+    return { info, vantage: { type: 'host', label: 'this machine' } };
   }
   const vantage = await resolveVantage(spec.from, ctx);
   const r = await execAt(vantage, ['sh', '-c', handshakeScript(endpoint, spec.serverName)], ctx, { signal, timeoutMs: 30_000 });
   if (!firstPem(r.stdout)) throw new Error(`no certificate from ${endpoint} as seen from ${vantage.label} (exit ${r.exitCode}): ${excerpt(r.stderr || r.stdout, 200) || 'no output'}`);
-  return parsePem(r.stdout);
+  return { info: parsePem(r.stdout), vantage };
 }
 
 /** An ISO date, or "stepStart": the same field of the baseline of the same target. */
@@ -90,7 +107,7 @@ const certificate: CheckImplementation<'certificate'> = {
   describe,
   async attempt(spec, ctx, signal) {
     const target = targetOf(spec, ctx);
-    const info = await readCertificate(spec, ctx, signal);
+    const { info, vantage } = await readCertificate(spec, ctx, signal);
     const problems: string[] = [];
     const expected: string[] = [];
     const compareTime = (field: 'notAfter' | 'notBefore', value: string | undefined) => {
@@ -125,8 +142,8 @@ const certificate: CheckImplementation<'certificate'> = {
       found: `NotBefore ${info.notBefore}, NotAfter ${info.notAfter}, subject ${info.subject}${info.sans.length ? `, SANs ${info.sans.slice(0, 6).join(', ')}${info.sans.length > 6 ? ', …' : ''}` : ''}`,
       ...(problems.length ? { details: problems } : {}),
       hint: spec.file
-        ? `docker exec ${nodeContainer(ctx, spec.file.node)} openssl x509 -noout -dates -subject -in ${spec.file.path}`
-        : 'a renewed certificate is served only after the server restarts (static pods: move the manifest out and back)',
+        ? `look at it yourself: ${lookYourself(spec, vantage)}`
+        : `look at it yourself: ${lookYourself(spec, vantage)}. A server presents what it loaded: kube-apiserver re-reads its serving certificate from disk by itself, most other servers only when they restart`,
       data,
     };
   },

@@ -11,9 +11,21 @@
  *    grabs class-less Ingresses meant for ingress-nginx. One setting for all labs, because the
  *    container is shared; labs name their IngressClass explicitly.
  *  - --gateway-channel standard: it installs Gateway API CRDs of that channel if absent.
- *  - --enable-lb-port-mapping with Docker Desktop: LB IPs are not routable from a Mac/Windows host,
- *    so each Envoy also gets a host port (`docker port kindccm-…`). Running in a container, only this
- *    mode is possible there (the README's "Mac, Windows and WSL2 support").
+ *  - no --enable-lb-port-mapping, unless a lab asks for it (`portMapping: true`), on every platform.
+ *    With the flag, v0.11.1 publishes every port of an IPv4 Service on the host at the same number
+ *    on all interfaces (`--publish=0.0.0.0:<port>:<port>`, pkg/loadbalancer/server.go
+ *    createLoadBalancer/listenAddressForService; pkg/gateway/envoy.go does the same for Gateway
+ *    listeners): a second load balancer on a port already taken (two gateways on :80, two labs at
+ *    once) fails to start, and the labs' services become reachable from the LAN. v0.11.1 has no
+ *    flag or variable for the host address. kindlab needs no host port: checks send their requests
+ *    from a kind node container (src/checks/vantage.ts), which reaches LB IPs on the `kind` network
+ *    on every platform. On Docker Desktop the host itself cannot reach LB IPs (no route into the
+ *    VM), which is what the flag was for; there the labs say to `docker exec` into a node, and
+ *    `kubectl port-forward` on 127.0.0.1 serves a browser. Left alone: cloud-provider-kind turns
+ *    its tunnel mode (with the same publishing) on by itself when /proc/version names a WSL2
+ *    kernel (cmd/app.go isWSL2), which a container on a WSL2-backed engine may see; and every
+ *    Envoy's admin port and exposed ports are published on random host ports (`--publish-all`)
+ *    whatever the flags.
  *
  * MetalLB is the fallback (e.g. when the Docker socket cannot be mounted): in-cluster, L2 mode, with
  * an address pool carved from the `kind` Docker network. Pools of different clusters never overlap.
@@ -74,7 +86,7 @@ export function cloudProviderKindRunArgs(o: CloudProviderKindOptions): string[] 
 }
 
 /** Docker Desktop (and any engine inside a VM on macOS/Windows) cannot route to LB IPs from the host. */
-export function needsPortMapping(hostPlatform: NodeJS.Platform, dockerOperatingSystem: string): boolean {
+export function hostCannotReachLbIps(hostPlatform: NodeJS.Platform, dockerOperatingSystem: string): boolean {
   return hostPlatform === 'darwin' || hostPlatform === 'win32' || /docker desktop/i.test(dockerOperatingSystem);
 }
 
@@ -122,10 +134,13 @@ export async function ensureCloudProviderKind(
 
   const args = cloudProviderKindRunArgs({
     image: ctx.pins.cloudProviderKindImage,
-    portMapping: settings.portMapping ?? needsPortMapping(env.hostPlatform, env.dockerOperatingSystem),
+    portMapping: settings.portMapping ?? false,
     dockerSocket: settings.dockerSocket ?? '/var/run/docker.sock',
   });
   ctx.status('Starting cloud-provider-kind (LoadBalancer IPs for every kind cluster)');
+  if (!settings.portMapping && hostCannotReachLbIps(env.hostPlatform, env.dockerOperatingSystem)) {
+    ctx.status('LoadBalancer IPs answer inside the kind network only (the labs send requests from a node container); for a browser, use kubectl port-forward on 127.0.0.1');
+  }
   const r = await ctx.runner.run(ctx.tools.docker, args, { env: ctx.env, signal: ctx.signal, timeoutMs: 10 * 60_000 });
   // Two labs starting at once: the other one won the name, and its container serves us too.
   if (r.exitCode !== 0 && !/is already in use/i.test(r.stderr)) {
@@ -309,17 +324,9 @@ export const cloudProviderKind: HostAddon<CloudProviderKindSettings> = {
       `  say "Starting cloud-provider-kind (${w.pins.cloudProviderKind})"`,
       `  docker rm -f ${CPK_CONTAINER} >/dev/null 2>&1 || true`,
     );
-    if (s.portMapping !== undefined) w.lines(`  ${run(s.portMapping)} >/dev/null`);
-    else {
-      w.lines(
-        '  # Docker Desktop cannot route to LoadBalancer IPs from the host: each Envoy then gets a host port.',
-        `  if [ "$(uname -s)" = Darwin ] || docker info --format '{{.OperatingSystem}}' | grep -qi 'docker desktop'; then`,
-        `    ${run(true)} >/dev/null`,
-        '  else',
-        `    ${run(false)} >/dev/null`,
-        '  fi',
-      );
-    }
+    // No host port mapping unless the lab asks for it: with it every LB port is bound on 0.0.0.0 of
+    // the host (see the header); the script's requests run in a node container instead.
+    w.lines(`  ${run(s.portMapping ?? false)} >/dev/null`);
     w.lines('fi');
   },
   downScript(w) {

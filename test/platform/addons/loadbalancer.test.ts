@@ -10,7 +10,7 @@ import {
   ensureCloudProviderKind,
   installMetallb,
   metallbManifestUrl,
-  needsPortMapping,
+  hostCannotReachLbIps,
   poolRange,
   reservePools,
 } from '../../../src/platform/addons/loadbalancer.js';
@@ -22,6 +22,17 @@ const pins = {
   metallb: 'v0.16.1',
   gatewayApi: 'v1.6.1',
 };
+
+/** A Docker engine on which the cloud-provider-kind container runs once `docker run` started it. */
+function engineStartingCpk(): FakeRunner {
+  let running = false;
+  return new FakeRunner()
+    .when(`inspect --format {{.State.Running}} ${CPK_CONTAINER}`, () => (running ? { stdout: 'true\n' } : { exitCode: 1, stderr: 'No such object' }))
+    .when('docker run', () => {
+      running = true;
+      return { stdout: 'abc123\n' };
+    });
+}
 
 function host(runner: FakeRunner): HostContext {
   return { runner, clock: new FakeClock(), tools: { kind: 'kind', kubectl: 'kubectl', docker: 'docker' }, env: {}, status: () => undefined, pins, stateDir: '/s', labDir: '/l' };
@@ -51,21 +62,36 @@ describe('cloud-provider-kind', () => {
     ]);
   });
 
-  it('maps LB ports to the host where LB IPs are not routable (Docker Desktop, macOS, Windows)', () => {
-    expect(needsPortMapping('linux', 'Debian GNU/Linux 12 (bookworm)')).toBe(false);
-    expect(needsPortMapping('linux', 'Docker Desktop')).toBe(true);
-    expect(needsPortMapping('darwin', '')).toBe(true);
+  it('knows where the host cannot reach LB IPs (Docker Desktop, macOS, Windows)', () => {
+    expect(hostCannotReachLbIps('linux', 'Debian GNU/Linux 12 (bookworm)')).toBe(false);
+    expect(hostCannotReachLbIps('linux', 'Docker Desktop')).toBe(true);
+    expect(hostCannotReachLbIps('darwin', '')).toBe(true);
     expect(cloudProviderKindRunArgs({ image: 'i', portMapping: true, dockerSocket: '/s' }).at(-1)).toBe('--enable-lb-port-mapping');
   });
 
+  it('publishes no LB port on the host, Docker Desktop included, unless a lab asks for it', async () => {
+    // v0.11.1 with --enable-lb-port-mapping binds each port of an IPv4 Service on 0.0.0.0 at the same
+    // number: a second LB on :80 could not start, and the LAN would reach the lab's services.
+    const start = async (settings: { portMapping?: boolean }, hostPlatform: NodeJS.Platform, dockerOperatingSystem: string) => {
+      const runner = engineStartingCpk();
+      const statuses: string[] = [];
+      await ensureCloudProviderKind({ ...host(runner), status: (m) => void statuses.push(m) }, settings, { hostPlatform, dockerOperatingSystem });
+      const call = runner.find('docker run')[0];
+      return { run: call ? [call.command, ...call.args].join(' ') : '', statuses };
+    };
+    for (const [platform, os] of [['darwin', ''], ['win32', ''], ['linux', 'Docker Desktop'], ['linux', 'Ubuntu 24.04.3 LTS']] as const) {
+      const { run } = await start({}, platform, os);
+      expect(run, `${platform} ${os}`).toContain('--enable-default-ingress=false');
+      expect(run, `${platform} ${os}`).not.toContain('--enable-lb-port-mapping');
+    }
+    // Docker Desktop users are told where LB IPs answer instead.
+    expect((await start({}, 'darwin', '')).statuses.join('\n')).toMatch(/inside the kind network only.*port-forward on 127\.0\.0\.1/);
+    expect((await start({}, 'linux', 'Ubuntu')).statuses.join('\n')).not.toMatch(/kind network only/);
+    expect((await start({ portMapping: true }, 'darwin', '')).run).toContain('--enable-lb-port-mapping');
+  });
+
   it('is started once and reused while it runs', async () => {
-    let running = false;
-    const runner = new FakeRunner()
-      .when(`inspect --format {{.State.Running}} ${CPK_CONTAINER}`, () => (running ? { stdout: 'true\n' } : { exitCode: 1, stderr: 'No such object' }))
-      .when('docker run', () => {
-        running = true;
-        return { stdout: 'abc123\n' };
-      });
+    const runner = engineStartingCpk();
     expect(await ensureCloudProviderKind(host(runner), {}, { hostPlatform: 'linux', dockerOperatingSystem: 'Ubuntu' })).toEqual({ started: true });
     expect(await ensureCloudProviderKind(host(runner), {}, { hostPlatform: 'linux', dockerOperatingSystem: 'Ubuntu' })).toEqual({ started: false });
     expect(runner.find('docker run')).toHaveLength(1);

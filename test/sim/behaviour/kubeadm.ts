@@ -4,8 +4,9 @@
  *   `token list`, `token delete <id|token>...`: bootstrap token Secrets in kube-system, through
  *   the cluster's API as kubeadm does (so the bootstrap signer and the labs' checks see them);
  * - `certs check-expiration [-o json]`: read from the certificate files on the node's disk;
- * - `certs renew all|<name>`: re-issue the leaves on disk (pki.ts). The running control plane
- *   keeps what it loaded (kubelet.ts);
+ * - `certs renew all|<name>`: re-issue the leaves on disk (pki.ts). The running components keep
+ *   the client certificates they loaded until their static pods restart; kube-apiserver's serving
+ *   certificate is the one they pick up by themselves (kubelet.ts);
  * - `version`.
  */
 import { randomBytes } from 'node:crypto';

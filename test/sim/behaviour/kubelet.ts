@@ -1,14 +1,18 @@
 /**
  * The kubelet of a control-plane node container, for its static pods: it runs one pod per manifest
  * in /etc/kubernetes/manifests, stops a pod whose manifest leaves that folder (its mirror pod leaves
- * the API), and starts it again when the manifest comes back. A started kube-apiserver loads its
- * serving certificate from /etc/kubernetes/pki/apiserver.crt at that moment and presents it until
- * it is restarted — which is why `kubeadm certs renew` alone changes nothing a client sees.
+ * the API), and starts it again when the manifest comes back — only then do the components load
+ * the client certificates in controller-manager.conf, scheduler.conf and the like again.
+ * kube-apiserver is the exception for its serving certificate: it watches apiserver.crt/.key and
+ * serves a new pair as soon as both match (k8s.io/apiserver dynamiccertificates
+ * DynamicCertKeyPairContent: fsnotify plus a recheck every minute; a mismatched pair is refused and
+ * the last good one kept). So after `kubeadm certs renew` a TLS client sees the new certificate
+ * without any restart, and the served certificate proves nothing about a restart.
  *
  * The model looks at the folder whenever something runs in the node (the real kubelet scans every
  * 20 s); `crictl ps` lists what runs.
  */
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import type { KubeObject } from '../../../src/core/seams.js';
 import type { Sim } from '../apiserver.js';
 import { timestamp } from '../cluster.js';
@@ -28,7 +32,7 @@ interface Running {
 interface NodeKubelet {
   cluster: string;
   running: Map<string, Running>;
-  /** The certificate the running kube-apiserver presents. */
+  /** The certificate the running kube-apiserver presents (the last good pair it loaded). */
   servingCert?: string;
   /** Mirror pods as they were, to recreate them when the static pod starts again. */
   mirrors: Map<string, KubeObject>;
@@ -76,15 +80,29 @@ export class Kubelets {
     if (!this.fs.exists(node, MANIFESTS)) for (const c of STATIC_PODS) this.fs.write(node, `${MANIFESTS}/${c}.yaml`, staticPodManifest(c));
     const state: NodeKubelet = { cluster, running: new Map(), mirrors: new Map() };
     for (const c of STATIC_PODS) if (this.fs.exists(node, `${MANIFESTS}/${c}.yaml`)) state.running.set(c, { id: randomBytes(32).toString('hex'), startedAt: timestamp() });
-    state.servingCert = this.fs.read(node, '/etc/kubernetes/pki/apiserver.crt');
+    state.servingCert = this.loadServingPair(node);
     this.nodes.set(node, state);
   }
 
-  /** The certificate kube-apiserver on `node` serves now, if it runs. */
+  /** The certificate kube-apiserver on `node` serves now, if it runs (reloaded from disk, see above). */
   servingCertificate(node: string): string | undefined {
     this.sync(node);
     const state = this.nodes.get(node);
-    return state?.running.has('kube-apiserver') ? state.servingCert : undefined;
+    if (!state?.running.has('kube-apiserver')) return undefined;
+    state.servingCert = this.loadServingPair(node) ?? state.servingCert;
+    return state.servingCert;
+  }
+
+  /** apiserver.crt when it is a certificate whose key is apiserver.key, as tls.X509KeyPair demands. */
+  private loadServingPair(node: string): string | undefined {
+    const certPem = this.fs.read(node, '/etc/kubernetes/pki/apiserver.crt');
+    const keyPem = this.fs.read(node, '/etc/kubernetes/pki/apiserver.key');
+    if (!certPem || !keyPem) return undefined;
+    try {
+      return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem)) ? certPem : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Starts and stops static pods to match the manifests folder. */
@@ -106,7 +124,7 @@ export class Kubelets {
       } else if (!state.running.has(component) && present.has(component)) {
         state.running.set(component, { id: randomBytes(32).toString('hex'), startedAt: timestamp() });
         this.events.push(`${node}: started ${component}`);
-        if (component === 'kube-apiserver') state.servingCert = this.fs.read(node, '/etc/kubernetes/pki/apiserver.crt');
+        if (component === 'kube-apiserver') state.servingCert = this.loadServingPair(node) ?? state.servingCert;
         const old = state.mirrors.get(component);
         if (old && !getOf(cluster, 'v1', 'Pod', mirrorName, 'kube-system')) {
           const { uid: _u, resourceVersion: _r, creationTimestamp: _c, managedFields: _m, ...metadata } = old.metadata;

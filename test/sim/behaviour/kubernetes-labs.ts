@@ -24,7 +24,7 @@ import { Kubeadm } from './kubeadm.js';
 import { Kubelets } from './kubelet.js';
 import { l4LoadBalancer, type L4LoadBalancerOptions } from './l4-load-balancer.js';
 import { createNetwork, seededRandom, type Network } from './network.js';
-import { watchNodeContainers } from './node-containers.js';
+import { watchNodeContainers, type NodeLifecycleOptions } from './node-containers.js';
 import { createNodeFs, type NodeFs } from './node-fs.js';
 import { nodeShell } from './node-shell.js';
 import { ClusterPki } from './pki.js';
@@ -41,6 +41,10 @@ export interface KubernetesLabsOptions {
   bootstrapSigner?: boolean;
   /** Seed of the random choices (load balancing, weights); default 42. */
   seed?: number;
+  /** The time slow processes follow (lab-clock.ts; default the wall clock). */
+  clock?: () => number;
+  /** Node lifecycle: grace period before a stopped node is marked, time a started one takes to come back. */
+  nodes?: NodeLifecycleOptions;
 }
 
 export interface KubernetesLabsWorld {
@@ -55,7 +59,7 @@ export interface KubernetesLabsWorld {
 export function simulateKubernetesLabs(h: Pick<SimHarness, 'sim' | 'dir' | 'env'>, opts: KubernetesLabsOptions = {}): KubernetesLabsWorld {
   const { sim } = h;
   const stateFile = h.env.KINDLAB_FAKE_STATE ?? join(h.dir, 'fake-state.json');
-  const containers = watchNodeContainers(sim, stateFile);
+  const containers = watchNodeContainers(sim, stateFile, { ...(opts.clock ? { clock: opts.clock } : {}), ...opts.nodes });
   const podRoutes = opts.podRoutes ?? true;
   const net = createNetwork(sim, containers, { podRoutes, random: seededRandom(opts.seed ?? 42) });
   const fs = createNodeFs(join(h.dir, 'nodes'));

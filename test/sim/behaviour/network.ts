@@ -140,6 +140,8 @@ export function createNetwork(sim: Sim, containers: NodeContainers, opts: Networ
     toPod(fromNode, cluster, pod, arrival) {
       if (!podReachable(fromNode, pod)) return timedOut(arrival.timeoutMs, 'Connection');
       if ((pod.status as { phase?: string } | undefined)?.phase !== 'Running') return refused(arrival.ip, arrival.port);
+      // A node that just started: its kubelet has not restarted the pod's containers yet.
+      if (containers.isRestarting(nodeNameOf(pod) ?? '')) return refused(arrival.ip, arrival.port);
       for (const app of apps) {
         const r = app(cluster, pod, arrival, net);
         if (r) return r;

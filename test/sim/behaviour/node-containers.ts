@@ -1,13 +1,20 @@
 /**
  * kind node containers going down and up: the fake docker keeps container state in its state file
  * (`docker stop` / `docker start`); this model watches it and does what the cluster would do when a
- * node machine loses power and comes back: the Node turns NotReady (Ready=Unknown, "Kubelet stopped
- * posting node status.") and its pods stop being ready, so they leave the Services' endpoints;
- * after `docker start` the kubelet reports Ready again and restarts the pods' containers.
- *
- * The real node lifecycle controller waits for the node-monitor grace period (~40 s) before it
- * marks anything; the model reacts within `pollMs`, which only shortens the wait of the lab's
- * `kubectl wait`.
+ * node machine loses power and comes back, on the lab clock (lab-clock.ts):
+ * - stopped: nothing changes in the API at first (the kubelet just stops posting). Only after the
+ *   node-monitor grace period does the node lifecycle controller set Ready=Unknown ("Kubelet
+ *   stopped posting node status.") and mark the node's pods not ready, so they leave the
+ *   Services' endpoints. The default grace is 50 s since Kubernetes 1.32 (kubernetes/kubernetes
+ *   #126287; 40 s before), and the controller looks every 5 s (node-monitor-period), so a node
+ *   turns NotReady 40–55 s after it stopped; the model uses the grace period itself;
+ * - started: the node boots, the kubelet comes back and restarts every container of the node. For
+ *   `restartMs` the pods do not answer, while the API still shows what it showed before: pods that
+ *   were never marked not ready still look ready (stale), so whatever trusts that view (kube-proxy's
+ *   health check for externalTrafficPolicy: Local, answered from the EndpointSlices) sends traffic
+ *   to pods that refuse it. Then the kubelet reports the node Ready and its pods restarted
+ *   (restartCount + 1) and ready. A simplification: kube-proxy is taken to answer at once, where the
+ *   real one restarts too.
  */
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../../../src/core/seams.js';
@@ -25,11 +32,20 @@ export interface ContainerRecord {
 export interface NodeContainers {
   /** True when the node's container runs, as of the last sync (unknown containers count as running). */
   isRunning(nodeName: string): boolean;
+  /** True while a started node's kubelet is still restarting its containers (its pods do not answer). */
+  isRestarting(nodeName: string): boolean;
   /** Every container of the fake docker, as of the last sync. */
   all(): ContainerRecord[];
   /** Reads the container states and applies changes now (also done every pollMs); call it per exec. */
   sync(): void;
   stop(): void;
+}
+
+export interface NodeLifecycleOptions {
+  /** node-monitor-grace-period (default 50 s). */
+  graceMs?: number;
+  /** From `docker start` until the kubelet reports the node and its restarted pods ready (default 10 s). */
+  restartMs?: number;
 }
 
 type Condition = { type: string; status: string; reason?: string; message?: string; lastHeartbeatTime?: string; lastTransitionTime?: string };
@@ -39,7 +55,7 @@ function setNodeReady(cluster: SimCluster, node: KubeObject, ready: boolean): vo
   const conditions = ((node.status as { conditions?: Condition[] }).conditions ?? []).map((c) => {
     if (c.type === 'Ready') {
       return ready
-        ? { ...c, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }
+        ? { ...c, status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: c.status === 'True' ? c.lastTransitionTime : now }
         : { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: now };
     }
     return ready ? { ...c, status: 'False', lastHeartbeatTime: now } : { ...c, status: 'Unknown', reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.' };
@@ -63,10 +79,12 @@ function setPodReady(cluster: SimCluster, pod: KubeObject, ready: boolean, resta
   cluster.updateStatus({ ...pod, status: { ...status, conditions: JSON.parse(JSON.stringify(conditions)) as Condition[], containerStatuses } });
 }
 
-export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?: number } = {}): NodeContainers {
-  const known = new Map<string, 'running' | 'exited'>();
-  /** Pods this model took down, by uid: only those are brought back. */
-  const downed = new Set<string>();
+export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?: number; clock?: () => number } & NodeLifecycleOptions = {}): NodeContainers {
+  const clock = opts.clock ?? Date.now;
+  const graceMs = opts.graceMs ?? 50_000;
+  const restartMs = opts.restartMs ?? 10_000;
+  /** Per container: its state, since when (lab clock), and what the cluster has made of it so far. */
+  const known = new Map<string, { state: 'running' | 'exited'; since: number; marked: boolean; restarting: boolean }>();
 
   const read = (): ContainerRecord[] => {
     try {
@@ -76,33 +94,53 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
     }
   };
 
-  const apply = (container: ContainerRecord) => {
+  const nodeOf = (container: ContainerRecord) => {
     const clusterName = container.labels?.['io.x-k8s.kind.cluster'];
-    if (!clusterName || !sim.hasCluster(clusterName)) return;
+    if (!clusterName || !sim.hasCluster(clusterName)) return undefined;
     const cluster = sim.cluster(clusterName);
     const node = cluster.get('v1', 'Node', container.name);
-    if (!node) return;
-    const up = container.state === 'running';
-    setNodeReady(cluster, node, up);
-    for (const pod of cluster.list('v1', 'Pod').filter((p) => nodeNameOf(p) === container.name)) {
-      if (!up) {
-        downed.add(pod.metadata.uid!);
-        setPodReady(cluster, pod, false, false);
-      } else if (downed.delete(pod.metadata.uid!)) {
-        setPodReady(cluster, pod, true, true);
-      }
-    }
+    return node ? { cluster, node } : undefined;
+  };
+
+  /**
+   * up=false: the node lifecycle controller gives up on the node (Ready=Unknown, its pods not ready);
+   * up=true: the kubelet is back (the node Ready, every pod of the node restarted and ready).
+   */
+  const mark = (container: ContainerRecord, up: boolean) => {
+    const found = nodeOf(container);
+    if (!found) return;
+    setNodeReady(found.cluster, found.node, up);
+    for (const pod of found.cluster.list('v1', 'Pod').filter((p) => nodeNameOf(p) === container.name)) setPodReady(found.cluster, pod, up, up);
   };
 
   let last: ContainerRecord[] = [];
   const sync = () => {
     last = read();
+    const now = clock();
     for (const c of last) {
-      const before = known.get(c.name);
-      known.set(c.name, c.state);
-      // Only changes count: a node container first seen running is the normal case.
-      if (before !== undefined && before !== c.state) apply(c);
-      else if (before === undefined && c.state !== 'running') apply(c);
+      const k = known.get(c.name);
+      if (!k) {
+        // Only changes count: a node container first seen running is the normal case; one first seen
+        // stopped has been down for longer than anyone remembers.
+        known.set(c.name, { state: c.state, since: now, marked: c.state !== 'running', restarting: false });
+        if (c.state !== 'running') mark(c, false);
+        continue;
+      }
+      if (k.state !== c.state) {
+        k.state = c.state;
+        k.since = now;
+        k.restarting = c.state === 'running';
+        if (c.state !== 'running') k.marked = false;
+      }
+      if (k.state === 'exited' && !k.marked && now - k.since >= graceMs) {
+        k.marked = true;
+        mark(c, false);
+      }
+      if (k.state === 'running' && k.restarting && now - k.since >= restartMs) {
+        k.restarting = false;
+        k.marked = false;
+        mark(c, true);
+      }
     }
   };
 
@@ -110,7 +148,10 @@ export function watchNodeContainers(sim: Sim, stateFile: string, opts: { pollMs?
   timer.unref();
   return {
     isRunning(nodeName) {
-      return (known.get(nodeName) ?? 'running') === 'running';
+      return (known.get(nodeName)?.state ?? 'running') === 'running';
+    },
+    isRestarting(nodeName) {
+      return known.get(nodeName)?.restarting ?? false;
     },
     all: () => last,
     sync,

@@ -5,8 +5,9 @@
  * (/etc, /root, /var, /kind, /tmp, /run, /opt) are mapped into its directory; the host's files are
  * never touched, and outputs are mapped back so the learner-visible paths are the node's.
  *
- * Commands run with a PATH of a few harmless system tools only (coreutils, grep, sed, awk, jq):
- * anything else is "not found" in the node, as on a node image without it.
+ * Commands run with a PATH of a few harmless system tools only (coreutils, grep, sed, awk, jq, and
+ * openssl, which kind's node image has as a dependency of ca-certificates): anything else is "not
+ * found" in the node, as on a node image without it.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const NODE_DIRS = ['etc', 'root', 'var', 'kind', 'tmp', 'run', 'opt'];
 const TOOLS = [
   'sh', 'bash', 'cat', 'ls', 'cp', 'mv', 'rm', 'rmdir', 'mkdir', 'test', '[', 'grep', 'sed', 'awk', 'head', 'tail', 'sort', 'uniq', 'wc', 'tr',
   'cut', 'echo', 'printf', 'true', 'false', 'touch', 'ln', 'readlink', 'stat', 'find', 'basename', 'dirname', 'date', 'sleep', 'env', 'jq', 'xargs', 'tee', 'chmod', 'base64',
+  'openssl',
 ];
 
 export interface NodeFs {

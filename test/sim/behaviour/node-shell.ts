@@ -1,7 +1,7 @@
 /**
  * Commands in a kind node container (`docker exec <node> ...`, and the check kinds that run there):
  * - kindlab's request batches (sampler scripts) and TLS handshakes (`openssl s_client`), answered by
- *   the network model and by the node's kube-apiserver (the certificate it loaded when it started);
+ *   the network model and by the node's kube-apiserver (the serving pair on its disk, kubelet.ts);
  * - `kubeadm`, `crictl`, `curl`, `ip route`; `ping` only from an image that has it (`docker run
  *   --network container:<node> alpine ping ...`; the kind node image has none);
  * - file tools and shell one-liners against the node's own filesystem (node-fs.ts).

@@ -145,7 +145,7 @@ class Converter {
           (ts.isInterfaceDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name.text === `I${basename(file, '.d.ts')}`,
       );
       if (!main) continue;
-      const schema = ts.isInterfaceDeclaration(main) ? this.objectOf(main.members, imports, info.integers) : this.typeOf(main.type, imports, info.integers);
+      const schema = ts.isInterfaceDeclaration(main) ? this.objectOf(this.membersOf(main, info.source), imports, info.integers) : this.typeOf(main.type, imports, info.integers);
       const description = docOf(main);
       if (description) schema.description = description;
       const gvk = this.rootGvk(schema);
@@ -198,7 +198,23 @@ class Converter {
     return out;
   }
 
-  private objectOf(members: ts.NodeArray<ts.TypeElement>, imports: Map<string, string>, integers: boolean): Schema {
+  /**
+   * The fields of an interface. One that extends another (`IHTTPBackendRef extends IBackendRef`,
+   * `IHTTPRouteSpec extends ICommonRouteSpec`) lists only its own fields; the class declared beside
+   * it lists them all, inherited ones included, so that is what an extending interface is read from.
+   */
+  private membersOf(main: ts.InterfaceDeclaration, source: ts.SourceFile): readonly (ts.TypeElement | ts.ClassElement)[] {
+    const inherits = (main.heritageClauses ?? []).some((h) => h.types.some((t) => t.expression.getText() !== 'TypeMeta'));
+    if (!inherits) return main.members;
+    const cls = source.statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === main.name.text.slice(1));
+    if (!cls) return main.members;
+    const own = new Set(main.members.map((m) => (m.name ? propertyName(m.name) : '')));
+    // Keep the interface's own members (with their doc comments) and add the inherited ones.
+    const inherited = cls.members.filter((m) => ts.isPropertyDeclaration(m) && !own.has(propertyName(m.name)));
+    return [...main.members, ...inherited];
+  }
+
+  private objectOf(members: readonly (ts.TypeElement | ts.ClassElement)[], imports: Map<string, string>, integers: boolean): Schema {
     const schema: Schema = { type: 'object' };
     const required: string[] = [];
     for (const m of members) {
@@ -206,7 +222,7 @@ class Converter {
         schema.additionalProperties = m.type ? this.typeOf(m.type, imports, integers) : {};
         continue;
       }
-      if (!ts.isPropertySignature(m) || !m.type) continue;
+      if (!(ts.isPropertySignature(m) || ts.isPropertyDeclaration(m)) || !m.type) continue;
       const name = propertyName(m.name);
       const prop = this.typeOf(m.type, imports, integers);
       const description = docOf(m);

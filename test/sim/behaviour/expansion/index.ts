@@ -127,7 +127,10 @@ export async function installExpansionBehaviour(h: SimHarness, opts: { misbehave
     return undefined;
   }
 
-  const mesh = new Mesh(h.sim, { random: seededRandom(1), apps: [...vmApps, ...bookinfoApps, helloworldApp, httpbinApp, fortioServerApp, ...addonApps] });
+  // No gateway push delay (xds-push.ts) here: these labs create their Gateway together with the
+  // Bookinfo pods and wait for the pods, which on a real cluster outlasts istiod's push by far; the
+  // sim starts pods at once, so the delay would show a race that real runs cannot hit.
+  const mesh = new Mesh(h.sim, { random: seededRandom(1), gatewayPushMs: 0, apps: [...vmApps, ...bookinfoApps, helloworldApp, httpbinApp, fortioServerApp, ...addonApps] });
   const systemPath = (h.env.PATH ?? '').split(':').filter((d) => d !== h.binDir).join(':');
   const processes = new ProcessRunner(mesh, join(h.dir, 'mesh-processes'), systemPath);
   await processes.start();

@@ -29,6 +29,8 @@ export interface IstioBehaviourOptions {
   /** Seed of the generator behind weights, fault percentages and endpoint choice (default 1). */
   seed?: number;
   misbehave?: Misbehaviour;
+  /** The mesh's time (lab-clock.ts; default the wall clock). */
+  clock?: () => number;
 }
 
 export interface IstioBehaviour {
@@ -40,6 +42,7 @@ export async function installIstioBehaviour(h: SimHarness, opts: IstioBehaviourO
   const mesh = new Mesh(h.sim, {
     random: seededRandom(opts.seed ?? 1),
     ...(opts.misbehave ? { misbehave: opts.misbehave } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     apps: [...bookinfoApps, helloworldApp, httpbinApp, fortioServerApp, ...addonApps],
   });
   const fakes = h.binDir;
@@ -50,5 +53,11 @@ export async function installIstioBehaviour(h: SimHarness, opts: IstioBehaviourO
   h.sim.onExec = istioExecHandler(mesh, processes, fallback);
   h.sim.onLogs = mesh.logs.handler(h.sim.onLogs);
   h.env.KINDLAB_FAKE_PORT_FORWARD = 'exec';
-  return { mesh, stop: () => processes.stop() };
+  return {
+    mesh,
+    stop: async () => {
+      mesh.stop();
+      await processes.stop();
+    },
+  };
 }

@@ -23,6 +23,7 @@ import { EnvoyStats } from './envoy-stats.js';
 import { envoyAccessLine, LogStore } from './logs.js';
 import { MetricStore } from './metrics.js';
 import { applyVirtualService, gatewayVirtualServices, routeInMesh, type Decision, type Misroutes } from './routing.js';
+import { GatewayPushes } from './xds-push.js';
 import { backendUp, contextOf, SpanStore, spanServiceOf, tracingFor, withContext, type TraceContext } from './tracing.js';
 import {
   endpointsOf,
@@ -132,6 +133,8 @@ export interface MeshOptions {
   misbehave?: Misbehaviour;
   apps: AppModel[];
   clock?: () => number;
+  /** How long after its creation a Gateway's listeners reach the gateway pods (xds-push.ts; default 3 s, 0: at once). */
+  gatewayPushMs?: number;
 }
 
 export class Mesh {
@@ -143,6 +146,7 @@ export class Mesh {
   readonly random: () => number;
   private readonly apps: AppModel[];
   readonly clock: () => number;
+  private readonly pushes: GatewayPushes | undefined;
 
   constructor(
     readonly sim: Sim,
@@ -153,6 +157,12 @@ export class Mesh {
     this.apps = opts.apps;
     this.clock = opts.clock ?? Date.now;
     this.metrics = new MetricStore(this.clock);
+    const pushMs = opts.gatewayPushMs ?? 3000;
+    this.pushes = pushMs > 0 ? new GatewayPushes(sim, this.clock, pushMs) : undefined;
+  }
+
+  stop(): void {
+    this.pushes?.stop();
   }
 
   uuid(): string {
@@ -274,9 +284,14 @@ export class Mesh {
     const gateways = listOf(cluster, 'networking.istio.io/v1', 'Gateway').filter((g) => {
       const spec = specOf<{ selector?: Record<string, string>; servers?: Array<{ port?: { number?: number } }> }>(g);
       const sel = spec.selector ?? {};
-      return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labelsOf(gw)[k] === v) && (spec.servers ?? []).some((s) => s.port?.number === port);
+      return (
+        Object.keys(sel).length > 0 &&
+        Object.entries(sel).every(([k, v]) => labelsOf(gw)[k] === v) &&
+        (spec.servers ?? []).some((s) => s.port?.number === port) &&
+        (this.pushes?.pushed(g) ?? true)
+      );
     });
-    // No Gateway opens the port: nothing listens there in the gateway pod.
+    // No (pushed) Gateway opens the port: nothing listens there in the gateway pod.
     if (gateways.length === 0) return { exit: 56, error: 'curl: (56) Recv failure: Connection reset by peer', timeMs: 1 };
     const headers = this.requestId(req.headers);
     const host = headers.host ?? '';
@@ -305,7 +320,13 @@ export class Mesh {
     const opName = `${fqdn(svc)}:${svcPort?.port ?? 80}${gateway ? path.split('?')[0] : '/*'}`;
     const service = gateway ? `${labelsOf(proxy).app ?? 'istio-ingressgateway'}.${nsOf(proxy)}` : spanServiceOf(proxy);
     const span = this.span(cluster, proxy, req.headers, gateway ? 'server' : 'client', opName, service);
+    // A gateway (a Router proxy) also spawns a span for the upstream request: istiod sets the HCM's
+    // spawn_upstream_span for proxy.Type == Router (pilot/pkg/networking/core/tracing.go,
+    // configureFromProviderConfig, release-1.31), and Envoy's router names it after the cluster.
+    const upstreamSpan = gateway ? this.span(cluster, proxy, span.headers, 'client', `router ${upstreamCluster} egress`, service) : undefined;
+    const upstreamHeaders = (upstreamSpan ?? span).headers;
     const done = (o: HttpResponse) => {
+      upstreamSpan?.finish(o.status, Math.max(0.001, o.timeMs - PROXY_MS));
       span.finish(o.status, o.timeMs);
       return o;
     };
@@ -315,7 +336,7 @@ export class Mesh {
     const eps = endpointsOf(cluster, svc, destination.subsetLabels);
     if (eps.length === 0) return done(reply(503, 'no healthy upstream', 'UH', delay + PROXY_MS, svc, undefined, upstreamCluster));
     const target = eps[Math.floor(this.random() * eps.length)]!;
-    const upstream = this.inbound(cluster, clusterName, target, targetPortOf(svcPort, target), path, { ...req, headers: span.headers }, proxy);
+    const upstream = this.inbound(cluster, clusterName, target, targetPortOf(svcPort, target), path, { ...req, headers: upstreamHeaders }, proxy);
     if (decision.mirror) this.mirror(cluster, clusterName, proxy, decision.mirror.service, decision.mirror.subsetLabels, svcPort, path, req);
     if (!upstream || !isResponse(upstream)) {
       return done(reply(503, 'upstream connect error or disconnect/reset before headers. reset reason: connection failure', 'UF', delay + PROXY_MS + 1, svc, target, upstreamCluster));

@@ -3,7 +3,8 @@
  * (workload selector, then its namespace, then the root namespace istio-system) selects a tracing
  * provider that the mesh config's extensionProviders define, with its randomSamplingPercentage.
  * The first proxy of a request decides sampling (or honours an incoming W3C traceparent / B3
- * context), every proxy adds a span and passes its own span id on in traceparent and x-b3-*;
+ * context), every proxy adds a span (a gateway two: its own and the upstream span it spawns, see
+ * mesh.ts) and passes its own span id on in traceparent and x-b3-*;
  * spans reach the backend only if the provider's Service has a ready pod behind it.
  */
 import type { KubeObject } from '../../../../src/core/seams.js';

@@ -4,7 +4,7 @@
  *   POST /login (session cookie, redirect to the Referer; without one Flask fails with 500),
  *   /logout. Calls details and reviews with a 3 s timeout; reviews twice before it gives up with
  *   "Sorry, product reviews are currently unavailable for this book." and the last status (500
- *   when there was no response). Forwards x-request-id, traceparent, B3, cookie, user-agent, and
+ *   when there was no response). Forwards x-request-id, traceparent, x-b3-*, cookie, user-agent, and
  *   end-user from its session (never from the incoming request).
  * - reviews v1 (no ratings), v2 (black stars, 10 s timeout to ratings), v3 (red, 2.5 s): the JSON of
  *   LibertyRestEndpoint.java; a failed ratings call gives "Ratings service is currently unavailable".
@@ -14,7 +14,13 @@ import type { KubeObject } from '../../../../../src/core/seams.js';
 import { isResponse, type AppContext, type AppModel, type AppRequest, type AppResponse, type Misbehaviour, type Outcome } from '../mesh.js';
 import { labelsOf } from '../view.js';
 
-const TRACE_HEADERS = ['x-request-id', 'traceparent', 'tracestate', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'b3', 'x-ot-span-context'];
+/**
+ * The trace headers Bookinfo copies: productpage's getForwardHeaders() (productpage.py) and reviews'
+ * headers_to_propagate (LibertyRestEndpoint.java), release-1.31: x-request-id, W3C traceparent and
+ * tracestate, and B3 as the multi-header x-b3-* set (productpage re-creates it with OpenTelemetry's
+ * B3MultiFormat propagator). Neither forwards the single `b3` header.
+ */
+const TRACE_HEADERS = ['x-request-id', 'traceparent', 'tracestate', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'x-ot-span-context'];
 const APP_HEADERS = ['user-agent', 'cookie', 'authorization', 'jwt'];
 
 /** The headers an app copies from the request it serves onto the requests it makes. */
