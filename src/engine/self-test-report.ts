@@ -120,7 +120,7 @@ export function renderSelfTest(st: SelfTestReport, color: boolean): string {
 
 /** One line while the run goes: a checkpoint run before its step's commands. */
 export function renderBeforeCheck(r: CheckResult, holdsBefore: string | undefined, color: boolean): string {
-  if (r.status !== 'pass') return paint(color, 90, `  before the commands: ${r.title}: ${r.status === 'error' ? 'error' : 'fails'} as it should (${r.found})`) + '\n';
+  if (r.status !== 'pass') return paint(color, 90, `  before the commands: ${r.title}: does not pass, as it should (${r.found})`) + '\n';
   if (holdsBefore !== undefined) return paint(color, 90, `  before the commands: ${r.title}: holds already, as marked (${holdsBefore})`) + '\n';
   return `${paint(color, 31, '  before the commands: ')}${r.title}: passes already, before its solution (${r.found})\n`;
 }

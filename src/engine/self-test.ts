@@ -45,7 +45,10 @@ export interface BeforeRecord {
 }
 
 /** A lab run in which every step's checkpoints are run before its commands too; see the module comment. */
-export async function runSelfTest(lab: Lab, deps: EngineDeps, opts: RunOptions, deadlines: BeforeDeadlines = beforeDeadlines): Promise<RunReport> {
+export async function runSelfTest(lab: Lab, deps: EngineDeps, opts: RunOptions, limits: BeforeDeadlines = beforeDeadlines): Promise<RunReport> {
+  // `run --check-timeout` caps every checkpoint, so the before pass too.
+  const cap = deps.checkTimeoutCapMs ?? Infinity;
+  const deadlines = { checkMs: Math.min(limits.checkMs, cap), sampleMs: Math.min(limits.sampleMs, cap) };
   const seen = new Map<string, BeforeRecord>();
   const report = await runLab(lab, deps, {
     ...opts,
