@@ -112,11 +112,7 @@ async function mustRun(t: LeftoverTools, command: string, args: string[]): Promi
   return r.stdout;
 }
 
-const lines = (text: string) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+const lines = (text: string) => text.split('\n').flatMap((l) => (l.trim() ? [l.trim()] : []));
 
 /** "<label value>\t<container name>" lines of the containers carrying `label`. */
 async function byLabel(t: LeftoverTools, label: string): Promise<Array<[string, string]>> {
