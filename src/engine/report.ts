@@ -2,6 +2,7 @@
 import { arch, platform, release } from 'node:os';
 import type { CheckResult } from '../checks/types.js';
 import { formatDuration } from '../core/duration.js';
+import { renderSelfTest, selfTestCase, type SelfTestReport } from './self-test-report.js';
 import type { CommandRecord } from './steps.js';
 
 export type StepOutcome = 'passed' | 'failed' | 'skipped';
@@ -34,6 +35,8 @@ export interface RunReport {
   provisionMs: number;
   teardownMs?: number;
   steps: StepReport[];
+  /** `run --self-test`: each checkpoint before and after its step's solution. */
+  selfTest?: SelfTestReport;
 }
 
 export function hostFacts(): RunReport['host'] {
@@ -93,6 +96,15 @@ function suiteOf(report: RunReport): { xml: string; tests: number; failures: num
       cases.push(`    <testcase classname="${cls}" name="${xmlEscape(c.title)}" time="${seconds(c.durationMs)}">${body}</testcase>`);
     }
   }
+  for (const c of report.selfTest?.checkpoints ?? []) {
+    const t = selfTestCase(c);
+    // Properties on a testcase: a common JUnit convention (github.com/testmoapp/junitxml, "Properties for suites & cases").
+    const props = `<properties>${t.properties.map(([k, v]) => `<property name="${k}" value="${xmlEscape(v)}"/>`).join('')}</properties>`;
+    const body = t.outcome === 'failure' ? `<failure message="${xmlEscape(t.message)}"/>` : t.outcome === 'skipped' ? `<skipped message="${xmlEscape(t.message)}"/>` : '';
+    if (t.outcome === 'failure') failures++;
+    if (t.outcome === 'skipped') skipped++;
+    cases.push(`    <testcase classname="${xmlEscape(`${report.lab.id}.${c.step}`)}" name="${xmlEscape(`${c.title} fails before its solution`)}">${props}${body}</testcase>`);
+  }
   if (report.error) {
     failures++;
     cases.unshift(`    <testcase classname="${xmlEscape(report.lab.id)}" name="environment"><failure message="${xmlEscape(report.error)}"/></testcase>`);
@@ -125,6 +137,7 @@ export function renderSummary(report: RunReport, style: SummaryStyle): string {
   }
   if (report.teardownMs !== undefined) lines.push(`  teardown   ${formatDuration(report.teardownMs)}`);
   if (report.error) lines.push(`  error: ${report.error}`);
+  if (report.selfTest) lines.push(renderSelfTest(report.selfTest, style.color).trimEnd());
   const verdict = report.outcome === 'passed' ? paint(style.color, 32, 'passed') : paint(style.color, 31, report.outcome === 'error' ? 'error' : 'failed');
   lines.push(`${verdict} in ${formatDuration(report.durationMs)}`);
   return lines.join('\n') + '\n';

@@ -5,11 +5,11 @@
  */
 import type { CheckResult } from '../checks/types.js';
 import { KindlabError, toMessage } from '../core/errors.js';
-import type { Lab } from '../model/lab.js';
+import type { Lab, Step } from '../model/lab.js';
 import type { Platform, ProvisionOptions, ProvisionedLab } from '../platform/types.js';
 import { hostFacts, type RunReport, type StepReport } from './report.js';
 import type { EngineDeps, LabRuntime } from './runtime.js';
-import { commandsSucceeded, runBlocks, runCheckList, takeBaseline } from './steps.js';
+import { commandsSucceeded, runBlocks, runCheckList, takeBaseline, type Baseline } from './steps.js';
 
 export interface RunOptions {
   platform: Platform;
@@ -24,6 +24,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Use this environment instead of provisioning (an explicit --context, or a test). */
   provisioned?: ProvisionedLab;
+  /**
+   * Called for each step after its `check before` baseline and before its commands: the
+   * self-test's "before" pass (src/engine/self-test.ts).
+   */
+  beforeCommands?: (rt: LabRuntime, step: Step, baseline: Baseline, stepStartedAt: number) => Promise<void>;
 }
 
 export type RunEvent =
@@ -32,6 +37,8 @@ export type RunEvent =
   | { type: 'command'; script: string }
   | { type: 'output'; chunk: string; stream: 'stdout' | 'stderr' }
   | { type: 'check'; result: CheckResult }
+  /** A checkpoint run before its step's commands by `run --self-test`. */
+  | { type: 'check-before'; result: CheckResult; holdsBefore?: string }
   | { type: 'step-end'; report: StepReport };
 
 export function stepIndexOf(lab: Lab, ref: string): number {
@@ -78,6 +85,7 @@ export async function runLab(lab: Lab, deps: EngineDeps, opts: RunOptions): Prom
       opts.onEvent?.({ type: 'step-start', index: step.index, id: step.id, title: step.title });
       const stepStart = deps.clock.now();
       const { baseline, results: before } = await takeBaseline(rt, step, stepStart);
+      await opts.beforeCommands?.(rt, step, baseline, stepStart);
       const commands = await runBlocks(rt, step.commands, {
         onStart: (b) => opts.onEvent?.({ type: 'command', script: b.code }),
         onOutput: (chunk, stream) => opts.onEvent?.({ type: 'output', chunk, stream }),

@@ -166,6 +166,11 @@ function stepToken(draft: Draft, token: Token, line: number, issues: IssueList):
       case 'before': {
         const checks: CheckSpec[] = parseCheckBlock(code.text, line + 1, issues);
         (fence.role === 'checks' ? step.checks : step.before).push(...checks);
+        if (fence.role === 'before') {
+          for (const c of checks.filter((c) => c.options.holdsBefore !== undefined)) {
+            issues.error(c.line, 'holdsBefore marks a checkpoint (```check) that holds before its solution; a ```check before baseline always runs before the commands: remove it');
+          }
+        }
         return;
       }
       case 'invalid':

@@ -360,6 +360,11 @@ export const commonCheckOptions = z.strictObject({
   capture: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).optional(),
   /** Shown when this check fails, after the step's own hints. */
   hint: z.string().optional(),
+  /**
+   * Why this checkpoint already holds before the step's commands run. `kindlab run --self-test`
+   * requires every checkpoint to fail before its solution; a marked one is accepted with this reason.
+   */
+  holdsBefore: z.string().regex(/\S/).describe("a sentence saying why the checkpoint already holds before the step's commands").optional(),
 });
 
 export type CommonCheckOptions = z.infer<typeof commonCheckOptions>;

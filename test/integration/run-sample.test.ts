@@ -4,40 +4,17 @@
  * The sim's exec hook answers the HTTP sampler like nginx would behind the load balancer.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProcessRunner } from '../../src/platform/exec.js';
 import type { RunReport } from '../../src/engine/report.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
-import { isSamplerCommand, simulateSamplerScript } from '../checks/sampler-sim.js';
-
-const repo = resolve(import.meta.dirname, '../..');
-const bin = join(repo, 'bin/kindlab.js');
-const fixtures = join(repo, 'test/fixtures/labs');
+import { fixtures, runKindlab, serveNginx } from './kindlab-on-sim.js';
 
 let h: SimHarness | undefined;
 afterEach(async () => {
   await h?.cleanup();
   h = undefined;
 });
-
-async function runKindlab(harness: SimHarness, args: string[]) {
-  return createProcessRunner().run(process.execPath, [bin, ...args], {
-    env: { ...harness.env, KINDLAB_LABS_PATH: fixtures, NO_COLOR: '1' },
-    cwd: harness.dir,
-    timeoutMs: 120_000,
-  });
-}
-
-/** nginx behind the load balancer: answers at the LB IP the sim assigned, refuses anything else. */
-function serveNginx(harness: SimHarness, body = '<title>Welcome to nginx!</title>') {
-  harness.sim.onExec = ({ command }) => {
-    if (!isSamplerCommand(command)) return { stdout: '', stderr: `unexpected exec: ${command.join(' ')}`, exitCode: 1 };
-    return simulateSamplerScript(command, (req) =>
-      /^http:\/\/\d+\.\d+\.\d+\.\d+\/$/.test(req.url) ? { status: 200, body, timeMs: 3 } : { exit: 7, error: 'Failed to connect' },
-    );
-  };
-}
 
 describe('kindlab run (simulated cluster)', { timeout: 120_000 }, () => {
   it('provisions, runs every step, passes every checkpoint, writes JSON and JUnit reports, tears down', async () => {
@@ -117,11 +94,7 @@ describe('kindlab run (simulated cluster)', { timeout: 120_000 }, () => {
         '```sh cleanup', 'kubectl delete -f "$LAB_DIR/manifests/nginx.yaml"', '```', '', '```check', '- rollout: deployment/nginx', '```', '', '> hint: look at the pods', ''].join('\n'),
     );
     const report = join(h.dir, 'report.json');
-    const r = await createProcessRunner().run(process.execPath, [bin, 'run', 'crashy', '--yes', '--skip-doctor', '--check-timeout', '2s', '--report', report], {
-      env: { ...h.env, KINDLAB_LABS_PATH: labs, NO_COLOR: '1' },
-      cwd: h.dir,
-      timeoutMs: 120_000,
-    });
+    const r = await runKindlab(h, ['run', 'crashy', '--yes', '--skip-doctor', '--check-timeout', '2s', '--report', report], labs);
     expect(r.exitCode).toBe(1);
     const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
     const check = rep.steps[0]?.checks[0];

@@ -37,7 +37,10 @@ describe('parseCheckBlock', () => {
     ['a bad option', '- rollout: deployment/web\n  timeout: soon\n', [[11, 'check "rollout": timeout: expected a duration like 30s, 5m or 1h, found "soon"']]],
     ['a bad capture name', '- rollout: deployment/web\n  capture: { lb_ip: status }\n', [[11, 'check "rollout": capture: invalid name "lb_ip": expected a string matching /^[A-Z][A-Z0-9_]*$/']]],
     ['two kinds in one item', '- rollout: deployment/web\n  http: { url: x }\n', [[11, 'one check per list item: found "rollout" and "http"; begin the second with "- "']]],
-    ['an option that is not one', '- rollout: deployment/web\n  colour: red\n', [[11, 'check "rollout": unknown option "colour" (options: name, timeout, consecutive, attempts, cluster, capture, hint)']]],
+    ['an option that is not one', '- rollout: deployment/web\n  colour: red\n', [[11, 'check "rollout": unknown option "colour" (options: name, timeout, consecutive, attempts, cluster, capture, hint, holdsBefore)']]],
+    ['a holdsBefore mark without a reason', '- rollout: deployment/web\n  holdsBefore:\n', [[11, 'check "rollout": holdsBefore: expected a sentence saying why the checkpoint already holds before the step\'s commands, found an empty value']]],
+    ['a holdsBefore mark that is no sentence', '- rollout: deployment/web\n  holdsBefore: true\n', [[11, 'check "rollout": holdsBefore: expected a sentence saying why the checkpoint already holds before the step\'s commands, found true']]],
+    ['a blank holdsBefore reason', '- rollout: deployment/web\n  holdsBefore: " "\n', [[11, 'check "rollout": holdsBefore: expected a sentence saying why the checkpoint already holds before the step\'s commands, found " "']]],
     ['a scalar item', '- just text\n', [[10, 'a check is a map like "- rollout: deployment/web", found "just text"']]],
     ['invalid YAML', '- http: { url: x\n', [[10, 'check block: invalid YAML: Flow map in block collection must be sufficiently indented and end with a }']]],
     ['an alias without anchor', '- rollout: deployment/web\n- http: *nope\n', [[11, 'check block: alias *nope has no anchor: define "&nope" on a value before it, or write the value out']]],
@@ -51,6 +54,12 @@ describe('parseCheckBlock', () => {
     const { checks, problems } = parse(code);
     expect(problems).toEqual(expected);
     expect(checks).toEqual([]);
+  });
+
+  it('keeps the reason of a holdsBefore mark', () => {
+    const { checks, problems } = parse('- rollout: deployment/web\n  holdsBefore: the web tier runs since step 1\n');
+    expect(problems).toEqual([]);
+    expect(checks[0]?.options.holdsBefore).toBe('the web tier runs since step 1');
   });
 
   it('keeps the valid items of a block with an invalid one', () => {

@@ -258,6 +258,13 @@ describe('parseLab details', () => {
     ]);
   });
 
+  it('refuses holdsBefore in a `check before` baseline, which always runs before the commands', () => {
+    const text = `${front}\n## S\n\n\`\`\`check before\n- nodes: {}\n  holdsBefore: the nodes are up\n\`\`\`\n\n\`\`\`check\n- nodes: {}\n  holdsBefore: the nodes are up\n\`\`\`\n`;
+    expect(parseIssues(text).map((i) => [i.line, i.message])).toEqual([
+      [bodyLine + 4, 'holdsBefore marks a checkpoint (```check) that holds before its solution; a ```check before baseline always runs before the commands: remove it'],
+    ]);
+  });
+
   it('derives ids from titles, and falls back to the position for titles without letters', () => {
     const lab = parseLab('lab.md', `${front}\n## Ünïcode & Friends: café!\n\n## ???\n\n## Explicit {#my-id}\n`);
     expect(lab.steps.map((s) => [s.id, s.title])).toEqual([

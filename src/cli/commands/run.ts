@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { defineCommand } from 'citty';
 import { ExitCode, KindlabError } from '../../core/errors.js';
 import { renderSummary, toJUnit, type RunReport } from '../../engine/report.js';
+import { renderBeforeCheck } from '../../engine/self-test-report.js';
 import { runLab, type RunEvent } from '../../engine/unattended.js';
 import type { Lab } from '../../model/lab.js';
 import type { Cli } from '../context.js';
@@ -25,6 +26,7 @@ const command: Command = (cli) =>
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
       'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout (fail fast when validating labs)", valueHint: '30s' },
       verbose: { type: 'boolean', description: "Show every command's output" },
+      'self-test': { type: 'boolean', description: "Also run each step's checkpoints before its solution: each must fail there (unless marked holdsBefore)" },
       ...jsonOption,
       ...versionOptions,
     },
@@ -61,7 +63,8 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
     await preflight(cli, lab);
   }
   cli.status(`Running ${lab.meta.id} (${lab.steps.length} steps)`);
-  const report = await runLab(lab, deps, {
+  const run = args['self-test'] ? (await import('../../engine/self-test.js')).runSelfTest : runLab;
+  const report = await run(lab, deps, {
     platform,
     provision: {
       stateDir,
@@ -95,6 +98,9 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
       break;
     case 'check':
       cli.term.err(renderCheckResult(e.result, color));
+      break;
+    case 'check-before':
+      cli.term.err(renderBeforeCheck(e.result, e.holdsBefore, color));
       break;
     case 'step-end': {
       // A failed command's output is what the user needs to see; without --verbose it was not shown.
