@@ -8,10 +8,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { listLabs } from '../../src/lab/catalog.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
 import { writeFakeIstioRelease } from '../sim/istio-release.js';
+import { runInProcess } from './in-process.js';
 
 const MATRIX_LAB = `---
 id: matrix-demo
@@ -52,18 +52,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Runs the CLI in this process (the sim answers the fakes from here), capturing stdout. */
+/** Runs the CLI in this process (the sim answers the fakes from here). */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(args, env);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
+  return runInProcess(args, env);
 }
 
 describe('facilitator preflight', () => {

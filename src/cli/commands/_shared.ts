@@ -5,6 +5,7 @@ import type { Lab } from '../../lab/model.js';
 import { ProgressStore } from '../../engine/progress.js';
 import type { LabRuntime } from '../../engine/runtime.js';
 import { LabSession } from '../../engine/session.js';
+import { PINS } from '../../platform/tools/pins.js';
 import type { ToolOverrides } from '../../platform/types.js';
 import type { Cli } from '../context.js';
 
@@ -14,21 +15,26 @@ export const labOption = {
 
 export const jsonOption = { json: { type: 'boolean', description: 'Print JSON on stdout' } } as const;
 
+// pins.ts imports nothing, so the help text can show the real pins without loading the platform.
 export const versionOptions = {
-  istio: { type: 'string', description: 'Istio version to use instead of the pinned one', valueHint: '1.30.4' },
-  k8s: { type: 'string', description: 'Kubernetes version of the kind node image', valueHint: 'v1.34.11' },
-  kind: { type: 'string', description: 'kind version', valueHint: 'v0.33.0' },
-  kubectl: { type: 'string', description: 'kubectl version', valueHint: 'v1.35.8' },
-  helm: { type: 'string', description: 'helm version', valueHint: 'v3.19.0' },
+  istio: { type: 'string', description: `Istio release instead of the pinned ${PINS.istio}`, valueHint: 'version' },
+  k8s: {
+    type: 'string',
+    description: `Kubernetes version of the kind node image instead of the pinned ${PINS.defaultK8s} (one of ${PINS.nodeImages.map((n) => n.k8s).join(', ')})`,
+    valueHint: 'version',
+  },
+  kind: { type: 'string', description: `kind instead of the pinned ${PINS.kind}`, valueHint: 'version' },
+  kubectl: { type: 'string', description: 'kubectl instead of the one matching the node image (pinned: the same version as --k8s)', valueHint: 'version' },
+  helm: { type: 'string', description: `helm instead of the pinned ${PINS.helm}`, valueHint: 'version' },
   'registry-mirror': {
     type: 'string',
-    description: 'Pull images of a registry through a mirror (repeatable)',
-    valueHint: 'docker.io=https://mirror.example',
+    description: 'Pull the images of a registry through a mirror, e.g. docker.io=https://mirror.example (repeatable)',
+    valueHint: 'registry=url',
   },
   'load-balancer': {
     type: 'string',
-    description: 'What gives LoadBalancer Services an IP: cloud-provider-kind (default) or metallb (when the Docker socket cannot be shared)',
-    valueHint: 'metallb',
+    description: 'What gives LoadBalancer Services an IP: cloud-provider-kind (the default) or metallb (when the Docker socket cannot be shared)',
+    valueHint: 'name',
   },
   context: {
     type: 'string',

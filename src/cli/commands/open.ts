@@ -11,7 +11,7 @@ const command: Command = (cli) =>
     args: {
       dashboard: { type: 'positional', description: names.join(' | '), required: true },
       ...labOption,
-      port: { type: 'string', description: 'Local port (default: the usual one if free, else any free port)', valueHint: 'n' },
+      port: { type: 'string', description: 'Local port (default: the usual one if free, else any free port)', valueHint: 'port' },
       cluster: { type: 'string', description: 'Lab cluster name (default: the first)', valueHint: 'name' },
     },
     async run({ args }) {

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { ExitCode, KindlabError } from '../../core/errors.js';
+import { PINS } from '../../platform/tools/pins.js';
 import type { RunEvent } from '../../engine/unattended.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
@@ -26,8 +27,8 @@ const command: Command = (cli) =>
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
       verbose: { type: 'boolean', description: "Show every command's output" },
       ...jsonOption,
-      istio: { ...versionOptions.istio, description: 'Istio version, or a comma-separated list for a version matrix', valueHint: '1.30.4,1.31.1' },
-      k8s: { ...versionOptions.k8s, description: 'Kubernetes version, or a comma-separated list for a version matrix', valueHint: 'v1.34.11,v1.35.8' },
+      istio: { ...versionOptions.istio, description: `${versionOptions.istio.description}, or a comma-separated list (e.g. 1.30.4,${PINS.istio}) for a version matrix`, valueHint: 'versions' },
+      k8s: { ...versionOptions.k8s, description: `${versionOptions.k8s.description}, or a comma-separated list for a version matrix`, valueHint: 'versions' },
       kind: versionOptions.kind,
       kubectl: versionOptions.kubectl,
       helm: versionOptions.helm,

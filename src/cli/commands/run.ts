@@ -23,7 +23,7 @@ const command: Command = (cli) =>
       report: { type: 'string', description: 'Write the JSON report to this file', valueHint: 'file' },
       junit: { type: 'string', description: 'Write JUnit XML to this file', valueHint: 'file' },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
-      'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout (fail fast when validating labs)", valueHint: '30s' },
+      'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout, e.g. 30s (fail fast when validating labs)", valueHint: 'duration' },
       verbose: { type: 'boolean', description: "Show every command's output" },
       ...jsonOption,
       ...versionOptions,

@@ -21,7 +21,7 @@ const command: Command = (cli) =>
       lab: { type: 'positional', description: 'Lab id (see kindlab list)', required: true },
       fresh: { type: 'boolean', description: "Start over from step 1: recreate the lab's clusters (saved progress is kept aside, not deleted)" },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
-      'check-timeout': { type: 'string', description: 'How long "Check my work" waits for each checkpoint (default 10s)', valueHint: '10s' },
+      'check-timeout': { type: 'string', description: 'How long "Check my work" waits for each checkpoint (default 10s)', valueHint: 'duration' },
       'keep-on-failure': { type: 'boolean', description: 'Leave half-created clusters in place when provisioning fails (for debugging)' },
       ...versionOptions,
     },
