@@ -17,6 +17,7 @@ export function createTerminal(env: Env = process.env, noColorFlag = false): Ter
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     isTTY,
+    interactive: isTTY && Boolean(process.stdin.isTTY),
     color: !noColorFlag && wantsColor(isTTY, env),
     columns: process.stderr.columns || 80,
   };

@@ -12,6 +12,8 @@ const ansiPattern = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\u001b[=>
 export const stripAnsi = (s: string) => s.replace(ansiPattern, '').replace(/\r/g, '');
 
 export interface PtySession {
+  /** Process id of `script`, whose child is the program (the shell execs it). */
+  pid: number;
   /** Everything printed so far, without escape sequences. */
   text(): string;
   /** Resolves once the screen text after `since` matches; rejects with the screen on timeout. */
@@ -37,6 +39,7 @@ export function spawnInPty(argv: string[], opts: { env: Record<string, string | 
   child.stderr?.on('data', (d: Buffer) => (raw += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
+    pid: child.pid ?? -1,
     text: () => stripAnsi(raw),
     mark: () => stripAnsi(raw).length,
     write: (data) => void child.stdin?.write(data),

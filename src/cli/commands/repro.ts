@@ -46,7 +46,7 @@ const command: Command = (cli) =>
       if (args.until) (await import('../../engine/unattended.js')).stepIndexOf(lab, args.until);
 
       if (!args.yes) {
-        if (!cli.term.isTTY) throw new KindlabError('usage', 'repro creates clusters; it needs --yes when not in a terminal', { fix: `Run: kindlab repro ${args.lab} --yes` });
+        if (!cli.term.interactive) throw new KindlabError('usage', 'repro creates clusters; it needs --yes when not in a terminal', { fix: `Run: kindlab repro ${args.lab} --yes` });
         const prompter = await cli.prompter({ yes: false });
         if (!(await prompter.confirm(`Reproduce ${lab.meta.id} on new local kind clusters?`, true))) return ExitCode.ok;
       }

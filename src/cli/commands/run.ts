@@ -34,7 +34,7 @@ const command: Command = (cli) =>
       const labs: Lab[] = [];
       for (const id of ids) labs.push(await loadLabForRun(id, args));
       if (!args.yes) {
-        if (!cli.term.isTTY) throw new KindlabError('usage', 'unattended runs need --yes when not in a terminal', { fix: `Run: kindlab run ${ids.join(' ')} --yes` });
+        if (!cli.term.interactive) throw new KindlabError('usage', 'unattended runs need --yes when not in a terminal', { fix: `Run: kindlab run ${ids.join(' ')} --yes` });
         const prompter = await cli.prompter({ yes: false });
         const what = args.context ? `on your context "${args.context}"` : 'on new local kind clusters';
         if (!(await prompter.confirm(`Run ${ids.join(', ')} ${what}?`, true))) return ExitCode.ok;
