@@ -6,14 +6,21 @@ import type { Step } from '../lab/model.js';
 import type { CommandRecord } from '../engine/steps.js';
 import { ansi } from './terminal.js';
 
-export function renderCheckResult(r: CheckResult, color: boolean): string {
+/**
+ * One checkpoint's result. `forAuthor` (run, repro: people validating a lab) adds the notes meant for
+ * whoever wrote the lab; a learner (start, check, solve) never sees them.
+ */
+export function renderCheckResult(r: CheckResult, color: boolean, opts: { forAuthor?: boolean } = {}): string {
   const c = ansi(color);
   const mark = r.status === 'pass' ? c.green(color ? '✓' : 'PASS') : c.red(color ? '✗' : r.status === 'error' ? 'ERROR' : 'FAIL');
   const lines = [`${mark} ${r.title} ${c.gray(`(${formatDuration(r.durationMs)})`)}`];
   if (r.status !== 'pass') {
-    lines.push(`    expected: ${r.expected}`, `    found:    ${r.found}`);
+    // An error before anything was observed has no expectation to show: no empty "expected:" line.
+    if (r.expected.trim()) lines.push(`    expected: ${r.expected}`, `    found:    ${r.found}`);
+    else lines.push(`    ${r.found}`);
     for (const d of r.details ?? []) lines.push(`    ${d}`);
     if (r.hint) lines.push(`    ${c.yellow('where to look:')} ${r.hint}`);
+    if (opts.forAuthor && r.authorNote) lines.push(`    ${c.yellow("for the lab's author:")} ${r.authorNote}`);
   }
   for (const [k, v] of Object.entries(r.captured ?? {})) lines.push(c.gray(`    saved ${k}=${v}`));
   return lines.join('\n') + '\n';

@@ -98,6 +98,6 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
   if (e.type === 'step-start') cli.term.err(`\nStep ${e.index}: ${e.title}\n`);
   else if (e.type === 'command') cli.term.err(renderCommand(e.script, cli.term.color));
   else if (e.type === 'output' && verbose) cli.term.err(e.chunk);
-  else if (e.type === 'check') cli.term.err(renderCheckResult(e.result, cli.term.color));
+  else if (e.type === 'check') cli.term.err(renderCheckResult(e.result, cli.term.color, { forAuthor: true }));
 }
 export default command;

@@ -94,7 +94,7 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
       if (verbose) cli.term.err(e.chunk);
       break;
     case 'check':
-      cli.term.err(renderCheckResult(e.result, color));
+      cli.term.err(renderCheckResult(e.result, color, { forAuthor: true }));
       break;
     case 'step-end': {
       // A failed command's output is what the user needs to see; without --verbose it was not shown.

@@ -6,6 +6,8 @@
  * time. Falls back to fetch for anything but http: URLs.
  *
  *   const { status, ok, text } = await httpRequest('http://127.0.0.1:8080/x', { method: 'POST', headers, body });
+ *
+ * `timeoutMs` gives up on a server that accepts but does not answer (rejects with code ETIMEDOUT).
  */
 import { Buffer } from 'node:buffer';
 import { connect } from 'node:net';
@@ -40,10 +42,10 @@ function parseResponse(raw) {
   return { status, ok: status >= 200 && status <= 299, headers, text: body.toString('utf8') };
 }
 
-export async function httpRequest(target, { method = 'GET', headers = {}, body } = {}) {
+export async function httpRequest(target, { method = 'GET', headers = {}, body, timeoutMs } = {}) {
   const url = new URL(target);
   if (url.protocol !== 'http:') {
-    const res = await globalThis.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const res = await globalThis.fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), ...(timeoutMs ? { signal: globalThis.AbortSignal.timeout(timeoutMs) } : {}) });
     return { status: res.status, ok: res.ok, headers: Object.fromEntries(res.headers), text: await res.text() };
   }
   const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
@@ -65,6 +67,12 @@ export async function httpRequest(target, { method = 'GET', headers = {}, body }
     });
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', reject);
+    if (timeoutMs) {
+      socket.setTimeout(timeoutMs, () => {
+        socket.destroy();
+        reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+      });
+    }
     socket.on('end', () => {
       try {
         resolve(parseResponse(Buffer.concat(chunks)));
