@@ -43,7 +43,6 @@ export function createToolProvider(opts: ToolProviderOptions) {
   const base = { cacheDir: opts.cacheDir, runner: opts.runner, env: opts.env, ...(opts.progress ? { progress: opts.progress } : {}) };
   return {
     async ensureTools(req: ToolRequest): Promise<PlatformTools> {
-      req.status('Preparing tools (kind, kubectl' + (req.needs.istio ? ', istioctl' : '') + (req.needs.helm ? ', helm' : '') + ')');
       return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: needed(req) }), opts.env);
     },
     async locateTools(req: ToolRequest): Promise<PlatformTools | undefined> {

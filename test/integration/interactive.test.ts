@@ -48,6 +48,8 @@ describe('kindlab start (pseudo-terminal)', () => {
 
     pty = spawnInPty(args, { env, cwd: h.dir });
     let at = await pty.waitFor(/Step 1\/3: Deploy nginx/, { timeoutMs: 60_000 });
+    // Each phase of bringing the lab up is announced once.
+    expect(pty.text().match(/Preparing tools/g)).toHaveLength(1);
     at = await pty.waitFor(/Check my work/, { since: at });
 
     // 1. Check before doing anything: the rollout checkpoint fails and says what it expected.
