@@ -30,7 +30,9 @@ const command: Command = (cli) =>
       const labs = [];
       for (const id of ids) labs.push(await loadLab(id));
       const deps = await cli.engineDeps();
-      const context = { runner: deps.runner, env: cli.env, paths: cli.paths };
+      // Without a lab named, memory and CPUs are judged against every lab's front matter `requires`.
+      const catalog = labs.length ? [] : (await listLabs()).map((l) => ({ id: l.id, requires: l.requires }));
+      const context = { runner: deps.runner, env: cli.env, paths: cli.paths, ...(catalog.length ? { labs: catalog } : {}) };
       const overrides = overridesFrom(args);
       // The same verdict per lab as the preflight of start (src/platform/doctor/preflight.ts).
       const { machine: general, labs: verdicts } = await checkLabs(
