@@ -139,4 +139,6 @@ export interface Terminal {
   /** False under NO_COLOR, TERM=dumb or when not a TTY. */
   color: boolean;
   columns: number;
+  /** The same for stdout, where documents (`show`) go: rendered and paged only on a terminal. */
+  stdout: { isTTY: boolean; color: boolean; columns: number; rows: number };
 }

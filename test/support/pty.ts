@@ -25,11 +25,12 @@ export interface PtySession {
   kill(): void;
 }
 
-export function spawnInPty(argv: string[], opts: { env: Record<string, string | undefined>; cwd?: string; columns?: number }): PtySession {
+export function spawnInPty(argv: string[], opts: { env: Record<string, string | undefined>; cwd?: string; columns?: number; rows?: number }): PtySession {
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const cols = opts.columns ?? 100;
+  const rows = opts.rows ?? 50;
   // stty sets a stable size so prompts do not wrap differently from run to run.
-  const child: ChildProcess = spawn('script', ['-qfec', `stty cols ${cols} rows 50; exec ${quoted}`, '/dev/null'], {
+  const child: ChildProcess = spawn('script', ['-qfec', `stty cols ${cols} rows ${rows}; exec ${quoted}`, '/dev/null'], {
     env: { ...opts.env, TERM: 'xterm-256color' },
     cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
