@@ -120,6 +120,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
     return typeof result === 'number' ? result : ExitCode.ok;
   } catch (err) {
     return reportError(cli, err);
+  } finally {
+    cli.settle();
   }
 }
 

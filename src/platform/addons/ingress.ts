@@ -104,6 +104,7 @@ export async function installIngressNginx(ctx: ClusterContext, settings: AddonSe
     clock: ctx.clock,
     timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS,
     phase: PHASE_NGINX,
+    status: ctx.status,
     signal: ctx.signal,
     diagnose: () => podProblems(ctx.kube, INGRESS_NGINX_NAMESPACE),
   });
@@ -135,6 +136,6 @@ export async function installGatewayApi(ctx: ClusterContext): Promise<void> {
     { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
     'the Gateway API CRDs to be established',
     (objs: KubeObject[]) => allNamedReady(GATEWAY_API_CORE_CRDS, crdEstablished)(objs),
-    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_GATEWAY, signal: ctx.signal },
+    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_GATEWAY, status: ctx.status, signal: ctx.signal },
   );
 }

@@ -69,6 +69,7 @@ export async function installIstioAddons(ctx: ClusterContext, settings: AddonSet
       clock: ctx.clock,
       timeoutMs: ctx.timeouts?.istioMs ?? 10 * 60_000,
       phase: PHASE,
+      status: ctx.status,
       signal: ctx.signal,
       diagnose: () => podProblems(ctx.kube, ISTIO_NAMESPACE),
     },
