@@ -24,7 +24,7 @@ describe('live status', () => {
     let plain = stripVTControlCharacters(screen.raw());
     expect(plain).toMatch(/Creating cluster kindlab-demo \(12s\) · waiting for nodes of kindlab-demo to be Ready/);
     // Redrawn in place (carriage to column 1, erase to the end of the line), not appended.
-    expect(screen.raw()).toContain("\u001b[1G");
+    expect(screen.raw()).toContain('\u001b[1G');
     expect(screen.raw()).toContain('\u001b[?25l');
 
     t += 30_000;

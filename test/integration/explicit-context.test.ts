@@ -98,4 +98,12 @@ describe('--context sessions', () => {
     expect(r.err).not.toMatch(/expected:|where to look/);
     expect(Date.now() - started).toBeLessThan(15_000);
   });
+
+  it('`run --verbose` shows each command\'s output (the global flag reaches the command)', { timeout: 60_000 }, async () => {
+    const env = await setup();
+    const quiet = await runInProcess(['run', 'sample-nginx', '--yes', '--context', 'kind-default', '--until', '1', '--check-timeout', '2s'], env);
+    const verbose = await runInProcess(['run', 'sample-nginx', '--yes', '--context', 'kind-default', '--until', '1', '--check-timeout', '2s', '--verbose'], env);
+    expect(quiet.err).not.toContain('deployment.apps/nginx');
+    expect(verbose.err).toMatch(/deployment\.apps\/nginx (created|unchanged|configured)/);
+  });
 });

@@ -71,7 +71,7 @@ const command: Command = (cli) =>
         kindlabVersion: cli.version,
         command: ['kindlab', 'repro', ...rawArgs].join(' '),
         status: (m: string) => cli.status(m),
-        onEvent: (e: RunEvent) => showEvent(cli, e, Boolean(args.verbose)),
+        onEvent: (e: RunEvent) => showEvent(cli, e, cli.verbose || Boolean(args.verbose)),
       };
 
       const axes = [

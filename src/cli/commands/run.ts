@@ -73,7 +73,7 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
     keep: Boolean(args.keep),
     ...(typeof args.until === 'string' ? { until: args.until } : {}),
     kindlabVersion: cli.version,
-    onEvent: (e) => showEvent(cli, e, Boolean(args.verbose)),
+    onEvent: (e) => showEvent(cli, e, cli.verbose || Boolean(args.verbose)),
     ...(provisioned ? { provisioned } : {}),
   });
   if (args.keep) await cli.setCurrentLab(lab.meta.id);
