@@ -32,7 +32,9 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
   const authorHint = options.hint === undefined ? undefined : interpolateString(options.hint, lookup);
 
   const result = (status: CheckResult['status'], fields: Partial<CheckResult> & { title: string; expected: string; found: string }): CheckResult => {
-    const hint = status === 'pass' ? undefined : [authorHint, fields.hint].filter((h) => h).join('\n') || undefined;
+    // The lab's own hint explains a wrong cluster state; when the state could not be observed at
+    // all (status error: API unreachable, a variable missing) it would point the learner elsewhere.
+    const hint = status === 'pass' ? undefined : [status === 'fail' ? authorHint : undefined, fields.hint].filter((h) => h).join('\n') || undefined;
     const out: CheckResult = {
       ...fields,
       kind: check.kind,
@@ -64,7 +66,13 @@ export async function runCheck(check: CheckSpec, ctx: CheckContext): Promise<Che
   try {
     spec = interpolateDeep(check.spec, lookup, { shellFields: check.kind === 'command' ? ['run'] : [] });
   } catch (err) {
-    return result('error', { title: describe(check.spec), expected: '', found: `error: ${toMessage(err)}`, hint: 'Set the variable in an earlier step (capture) or in the lab front matter env.' });
+    return result('error', {
+      title: describe(check.spec),
+      expected: '',
+      found: `error: ${toMessage(err)}`,
+      hint: 'This checkpoint uses a value that a checkpoint of an earlier step saves: check that step first (`kindlab status` shows which passed).',
+      authorNote: 'Set the variable in an earlier step (capture) or in the front matter env.',
+    });
   }
   const title = describe(spec);
 

@@ -67,8 +67,10 @@ export interface CheckResult {
   expected: string;
   /** What was found (the last observation before giving up). */
   found: string;
-  /** Where to look next ("kubectl describe deployment new-nginx", "kubectl logs ..."). */
+  /** Where to look next ("kubectl describe deployment new-nginx", "kubectl logs ..."), for the learner. */
   hint?: string;
+  /** For whoever writes the lab (a variable no step sets): shown by `run` and in reports, never to a learner. */
+  authorNote?: string;
   /** Extra lines: field-level differences, an observed share table. */
   details?: string[];
   durationMs: number;

@@ -10,6 +10,7 @@ import type { Clock, Prompter, Terminal } from '../core/seams.js';
 import { kindlabPaths, labStateDir, type KindlabPaths } from '../core/paths.js';
 import type { EngineDeps } from '../engine/runtime.js';
 import type { Platform } from '../platform/types.js';
+import { createLiveStatus } from './live-status.js';
 import { createTerminal } from './terminal.js';
 
 export interface Cli {
@@ -18,7 +19,10 @@ export interface Cli {
   paths: KindlabPaths;
   verbose: boolean;
   version: string;
+  /** A phase or wait for the user: one live line on a terminal (src/cli/live-status.ts), plain lines in a pipe. */
   status(message: string): void;
+  /** Ends the live status block, if one is drawn (before exiting). */
+  settle(): void;
   engineDeps(): Promise<EngineDeps>;
   platform(): Promise<Platform>;
   prompter(opts: { yes: boolean }): Promise<Prompter>;
@@ -54,7 +58,14 @@ export function kindlabVersion(): string {
 
 export function createCli(opts: { verbose: boolean; noColor: boolean; env?: Record<string, string | undefined> }): Cli {
   const env = opts.env ?? process.env;
-  const term = createTerminal(env, opts.noColor);
+  const screen = createTerminal(env, opts.noColor);
+  const live = createLiveStatus({ isTTY: screen.isTTY, color: screen.color, write: screen.err });
+  // Whatever else is printed ends the live block first, so output never lands inside it.
+  const term: Terminal = {
+    ...screen,
+    out: (t) => (live.pause(), screen.out(t)),
+    err: (t) => (live.pause(), screen.err(t)),
+  };
   const paths = kindlabPaths(env);
   let deps: Promise<EngineDeps> | undefined;
   let platform: Promise<Platform> | undefined;
@@ -65,7 +76,8 @@ export function createCli(opts: { verbose: boolean; noColor: boolean; env?: Reco
     paths,
     verbose: opts.verbose,
     version: kindlabVersion(),
-    status: (m) => term.err(`${term.color ? '\u001b[2m•\u001b[0m' : '•'} ${m}\n`),
+    status: (m) => live.status(m),
+    settle: () => live.pause(),
     engineDeps() {
       deps ??= (async () => {
         const [{ createProcessRunner }, { createKubeClientFactory }, { runCheck }] = await Promise.all([
@@ -79,23 +91,23 @@ export function createCli(opts: { verbose: boolean; noColor: boolean; env?: Reco
     },
     platform() {
       platform ??= (async () => {
-        const [{ createPlatform }, { createToolProvider }, { defaultProgress }, d] = await Promise.all([
+        const [{ createPlatform }, { createToolProvider }, d] = await Promise.all([
           import('../platform/platform.js'),
           import('../platform/tool-provider.js'),
-          import('../platform/tools/index.js'),
           cli.engineDeps(),
         ]);
         const tools = createToolProvider({
           cacheDir: paths.cache,
           runner: d.runner,
           env,
-          progress: defaultProgress({ isTTY: term.isTTY, write: (line) => term.err(line + '\n') }),
+          progress: live.progress,
         });
         return createPlatform({ runner: d.runner, kube: d.kube, clock: d.clock, env, paths, ensureTools: tools.ensureTools, locateTools: tools.locateTools });
       })();
       return platform;
     },
     async prompter({ yes }) {
+      live.pause();
       const { createPrompter } = await import('./prompter.js');
       return createPrompter({ yes });
     },

@@ -6,6 +6,7 @@
 import type { CommandDef } from 'citty';
 import { ExitCode, KindlabError, toMessage } from '../core/errors.js';
 import { createCli, kindlabVersion, type Cli } from './context.js';
+import { HELP_WIDTH, renderCommandHelp, twoColumns, wrap } from './help.js';
 import { ansi } from './terminal.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own argument types
@@ -30,7 +31,7 @@ export const commands: Record<string, Entry> = {
   status: { summary: 'Show progress through the current lab', load: () => import('./commands/status.js') },
   run: { summary: 'Run a lab unattended: provision, every step, every check, teardown', load: () => import('./commands/run.js') },
   down: { summary: 'Delete what kindlab created for a lab (or --all), and only that', load: () => import('./commands/down.js') },
-  open: { summary: 'Open a dashboard (kiali, grafana, prometheus, jaeger) on 127.0.0.1', load: () => import('./commands/open.js') },
+  open: { summary: 'Open a lab dashboard (kiali, grafana, prometheus, jaeger, zipkin) on 127.0.0.1', load: () => import('./commands/open.js') },
   validate: { summary: 'Check lab documents and their manifests and scripts', load: () => import('./commands/validate.js') },
   doctor: { summary: 'Check this machine: Docker, memory, ports, tools, network', load: () => import('./commands/doctor.js') },
   repro: { summary: 'Reproduce a lab for a bug report (report directory, Markdown summary, version matrix)', load: () => import('./commands/repro.js') },
@@ -42,22 +43,27 @@ export const commands: Record<string, Entry> = {
 
 export function renderHelp(color: boolean): string {
   const c = ansi(color);
-  const width = Math.max(...Object.keys(commands).map((k) => k.length));
   return [
-    `${c.bold('kindlab')} ${kindlabVersion()} — Kubernetes and Istio tutorials as hands-on labs on local kind clusters`,
+    `${c.bold('kindlab')} ${kindlabVersion()}: Kubernetes and Istio tutorials as hands-on labs on local kind`,
+    'clusters',
     '',
     `${c.bold('Usage:')} kindlab <command> [options]`,
     '',
     c.bold('Commands:'),
-    ...Object.entries(commands).map(([name, e]) => `  ${c.cyan(name.padEnd(width))}  ${e.summary}`),
+    ...twoColumns(Object.entries(commands).map(([name, e]) => [name, e.summary]), c.cyan),
     '',
     c.bold('Global options:'),
-    '  -h, --help     Show help (kindlab <command> --help for a command)',
-    '  -v, --verbose  Show stack traces and more detail on errors',
-    '  --no-color     Plain output (also NO_COLOR=1)',
-    '  --version      Print the version',
+    ...twoColumns(
+      [
+        ['-h, --help', 'Show help (kindlab <command> --help for a command)'],
+        ['-v, --verbose', 'Show stack traces and more detail on errors'],
+        ['--no-color', 'Plain output (also NO_COLOR=1)'],
+        ['--version', 'Print the version'],
+      ],
+      (s) => s,
+    ),
     '',
-    `Exit codes: 0 success, 1 a checkpoint failed, 2 bad usage or lab file, 3 environment not ready.`,
+    ...wrap('Exit codes: 0 success, 1 a checkpoint failed, 2 bad usage or lab file, 3 environment not ready.', HELP_WIDTH),
     '',
   ].join('\n');
 }
@@ -101,19 +107,21 @@ export async function main(argv: string[], env: Record<string, string | undefine
         fix: guesses.length ? `Did you mean ${guesses.join(' or ')}? Run \`kindlab --help\` for all commands.` : 'Run `kindlab --help` for all commands.',
       });
     }
-    const { defineCommand, renderUsage, runCommand } = await import('citty');
+    const [{ runCommand }, { checkOptions }] = await Promise.all([import('citty'), import('./options.js')]);
     const cmd = (await entry.load()).default(cli);
+    const argsDef = (typeof cmd.args === 'function' ? await cmd.args() : await cmd.args) ?? {};
     if (wantsHelp) {
-      const root = defineCommand({ meta: { name: 'kindlab', version: cli.version } });
-      const usage = await renderUsage(cmd, root);
-      cli.term.out((cli.term.color ? usage : stripAnsi(usage)) + '\n');
+      cli.term.out(renderCommandHelp(name, { description: (cmd.meta as { description?: string } | undefined)?.description ?? '', args: argsDef }, cli.term.color));
       return ExitCode.ok;
     }
     const args = rest.slice(rest.indexOf(name) + 1);
+    checkOptions(name, argsDef, args);
     const { result } = await runCommand(cmd, { rawArgs: args });
     return typeof result === 'number' ? result : ExitCode.ok;
   } catch (err) {
     return reportError(cli, err);
+  } finally {
+    cli.settle();
   }
 }
 

@@ -1,19 +1,27 @@
 /** Turning engine data into terminal text. Pure functions: the callers print. */
 import type { CheckResult } from '../checks/types.js';
 import { formatDuration } from '../core/duration.js';
+import type { RendererThis, Tokens } from 'marked';
 import type { Terminal } from '../core/seams.js';
 import type { Step } from '../model/lab.js';
 import type { CommandRecord } from '../engine/steps.js';
 import { ansi } from './terminal.js';
 
-export function renderCheckResult(r: CheckResult, color: boolean): string {
+/**
+ * One checkpoint's result. `forAuthor` (run, repro: people validating a lab) adds the notes meant for
+ * whoever wrote the lab; a learner (start, check, solve) never sees them.
+ */
+export function renderCheckResult(r: CheckResult, color: boolean, opts: { forAuthor?: boolean } = {}): string {
   const c = ansi(color);
   const mark = r.status === 'pass' ? c.green(color ? '✓' : 'PASS') : c.red(color ? '✗' : r.status === 'error' ? 'ERROR' : 'FAIL');
   const lines = [`${mark} ${r.title} ${c.gray(`(${formatDuration(r.durationMs)})`)}`];
   if (r.status !== 'pass') {
-    lines.push(`    expected: ${r.expected}`, `    found:    ${r.found}`);
+    // An error before anything was observed has no expectation to show: no empty "expected:" line.
+    if (r.expected.trim()) lines.push(`    expected: ${r.expected}`, `    found:    ${r.found}`);
+    else lines.push(`    ${r.found}`);
     for (const d of r.details ?? []) lines.push(`    ${d}`);
     if (r.hint) lines.push(`    ${c.yellow('where to look:')} ${r.hint}`);
+    if (opts.forAuthor && r.authorNote) lines.push(`    ${c.yellow("for the lab's author:")} ${r.authorNote}`);
   }
   for (const [k, v] of Object.entries(r.captured ?? {})) lines.push(c.gray(`    saved ${k}=${v}`));
   return lines.join('\n') + '\n';
@@ -37,6 +45,17 @@ export function renderCommandFailure(r: CommandRecord, color: boolean): string {
 
 let markedReady: Promise<(md: string) => string> | undefined;
 
+/**
+ * The items of a tight list reach the renderer as block-level text tokens that carry inline tokens
+ * (bold, code, links). marked-terminal 7.3.1 prints such a token's raw text, so list items came out
+ * as `**bold** \`code\``; open upstream as mikaelbr/marked-terminal#304 and #371, no fixed release.
+ * Rendering the inline tokens (through marked-terminal's own strong/codespan/...) fixes it; any other
+ * text token falls back to marked-terminal (returning false).
+ */
+function inlineText(this: RendererThis, token: Tokens.Text | Tokens.Escape): string | false {
+  return 'tokens' in token && token.tokens?.length ? this.parser.parseInline(token.tokens) : false;
+}
+
 /** Markdown for the terminal: marked-terminal on a colour TTY, the plain source otherwise (pipes, NO_COLOR). */
 export async function renderMarkdown(md: string, term: Pick<Terminal, 'color' | 'columns'>): Promise<string> {
   if (!term.color) return md.trim() + '\n';
@@ -45,6 +64,7 @@ export async function renderMarkdown(md: string, term: Pick<Terminal, 'color' | 
     const m = new Marked();
     // marked-terminal's typings lag behind marked's extension type.
     m.use(markedTerminal({ width: Math.min(term.columns, 100), reflowText: true }) as never);
+    m.use({ renderer: { text: inlineText } });
     return (text: string) => m.parse(text, { async: false }) as string;
   })();
   return (await markedReady)(md);

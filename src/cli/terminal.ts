@@ -17,8 +17,15 @@ export function createTerminal(env: Env = process.env, noColorFlag = false): Ter
     out: (t) => void process.stdout.write(t),
     err: (t) => void process.stderr.write(t),
     isTTY,
+    interactive: isTTY && Boolean(process.stdin.isTTY),
     color: !noColorFlag && wantsColor(isTTY, env),
     columns: process.stderr.columns || 80,
+    stdout: {
+      isTTY: Boolean(process.stdout.isTTY),
+      color: !noColorFlag && wantsColor(Boolean(process.stdout.isTTY), env),
+      columns: process.stdout.columns || 80,
+      rows: process.stdout.rows || 24,
+    },
   };
 }
 

@@ -132,9 +132,13 @@ export interface Clock {
 export interface Terminal {
   out(text: string): void;
   err(text: string): void;
-  /** True when stderr is an interactive terminal (spinners, prompts). */
+  /** True when stderr is an interactive terminal (spinners, progress). */
   isTTY: boolean;
+  /** True when a person can answer prompts: stdin and stderr (where prompts draw) are both terminals. */
+  interactive: boolean;
   /** False under NO_COLOR, TERM=dumb or when not a TTY. */
   color: boolean;
   columns: number;
+  /** The same for stdout, where documents (`show`) go: rendered and paged only on a terminal. */
+  stdout: { isTTY: boolean; color: boolean; columns: number; rows: number };
 }

@@ -90,7 +90,7 @@ function suiteOf(report: RunReport): { xml: string; tests: number; failures: num
       let body = '';
       if (c.status !== 'pass') {
         failures++;
-        const text = [`expected: ${c.expected}`, `found: ${c.found}`, ...(c.details ?? []), ...(c.hint ? [`hint: ${c.hint}`] : [])].join('\n');
+        const text = [`expected: ${c.expected}`, `found: ${c.found}`, ...(c.details ?? []), ...(c.hint ? [`hint: ${c.hint}`] : []), ...(c.authorNote ? [`for the lab's author: ${c.authorNote}`] : [])].join('\n');
         body = `<failure message="${xmlEscape(c.title)}">${xmlEscape(text)}</failure>`;
       }
       cases.push(`    <testcase classname="${cls}" name="${xmlEscape(c.title)}" time="${seconds(c.durationMs)}">${body}</testcase>`);

@@ -6,7 +6,7 @@
 import type { ProcessRunner } from '../core/seams.js';
 import type { PlatformTools } from './kind/tools.js';
 import type { ToolRequest } from './platform.js';
-import { ensureTools, resolvePins, TOOLS, type EnsuredTools, type ProgressSink } from './tools/index.js';
+import { ensureTools, resolvePins, type EnsuredTools, type ProgressSink } from './tools/index.js';
 
 export interface ToolProviderOptions {
   cacheDir: string;
@@ -39,7 +39,6 @@ export function createToolProvider(opts: ToolProviderOptions) {
   const base = { cacheDir: opts.cacheDir, runner: opts.runner, env: opts.env, ...(opts.progress ? { progress: opts.progress } : {}) };
   return {
     async ensureTools(req: ToolRequest): Promise<PlatformTools> {
-      req.status(`Preparing tools (${req.tools.map((t) => TOOLS[t].command).join(', ')})`);
       return toPlatformTools(await ensureTools(resolvePins(req.overrides), { ...base, need: req.tools }), opts.env);
     },
     async locateTools(req: ToolRequest): Promise<PlatformTools | undefined> {

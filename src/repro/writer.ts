@@ -33,6 +33,7 @@ export function renderStepFile(s: StepReport): string {
       lines.push(`- **${c.status.toUpperCase()}** ${c.title} (lab.md:${c.line}, ${formatDuration(c.durationMs)})`, `  - expected: ${c.expected}`, `  - found: ${c.found}`);
       for (const d of c.details ?? []) lines.push(`  - ${d}`);
       if (c.hint) lines.push(`  - hint: ${c.hint}`);
+      if (c.authorNote) lines.push(`  - for the lab's author: ${c.authorNote}`);
     }
     lines.push('');
   }

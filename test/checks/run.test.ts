@@ -72,6 +72,24 @@ describe('runCheck', () => {
     expect(runner.calls).toHaveLength(1);
   });
 
+  it('keeps hints meant for lab authors, and the lab hint about a wrong state, away from an error the learner cannot fix that way', async () => {
+    const runner = script({ status: 200 });
+    const hint = 'An external IP stuck at <pending> means no load-balancer implementation is running.';
+    const r = await runCheck(makeCheck('http', { url: 'http://${LB_IP}/' }, { hint }), makeCtx({ runner }));
+    expect(r.status).toBe('error');
+    // The learner hears what to do; the front matter is the author's business.
+    expect(r.hint).toMatch(/earlier step/);
+    expect(r.hint).not.toMatch(/front matter/);
+    expect(r.hint).not.toContain(hint);
+    expect(r.authorNote).toMatch(/front matter env/);
+
+    // The same lab hint still comes with a wrong state the cluster was observed in.
+    const wrong = await runCheck(makeCheck('http', { url: 'http://gw/', expect: { status: 200 } }, { hint, attempts: 1 }), makeCtx({ runner: script({ status: 503 }) }));
+    expect(wrong.status).toBe('fail');
+    expect(wrong.hint?.split('\n')[0]).toBe(hint);
+    expect(wrong.authorNote).toBeUndefined();
+  });
+
   it('captures values from the observed data, and says what exists when a path is wrong', async () => {
     const body = fixture('bookinfo-reviews-v2.json');
     const good = await runCheck(makeCheck('http', { url: 'http://gw/api/v1/products/0/reviews' }, { capture: { REVIEWS_POD: 'json.podname', STATUS: 'status' } }), makeCtx({ runner: script({ status: 200, body }) }));

@@ -8,10 +8,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { listLabs } from '../../src/lab/catalog.js';
 import { createSimHarness, type SimHarness } from '../sim/harness.js';
 import { writeFakeIstioRelease } from '../sim/istio-release.js';
+import { runInProcess } from './in-process.js';
 
 const MATRIX_LAB = `---
 id: matrix-demo
@@ -52,18 +52,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** Runs the CLI in this process (the sim answers the fakes from here), capturing stdout. */
+/** Runs the CLI in this process (the sim answers the fakes from here). */
 async function cli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(args, env);
-    return { code, out, err };
-  } finally {
-    vi.restoreAllMocks();
-  }
+  return runInProcess(args, env);
 }
 
 describe('facilitator preflight', () => {
@@ -109,6 +100,63 @@ describe('facilitator preflight', () => {
       'istio-bookinfo': ['tools.kind', 'tools.kubectl', 'tools.istioctl'],
       'canary-l4': ['tools.kind', 'tools.kubectl'],
     });
+  }, 60_000);
+});
+
+const HUGE_LAB = `---
+id: huge-lab
+title: A lab no laptop runs
+summary: Asks for more memory than the simulated Docker engine has.
+source: {title: kindlab tests}
+duration: 5m
+requires: {memoryGiB: 64, cpus: 2}
+clusters:
+  - {}
+---
+
+# A lab no laptop runs
+
+## Look {#look}
+
+\`\`\`sh
+kubectl get nodes
+\`\`\`
+`;
+
+describe('doctor and the preflight agree', () => {
+  it('`doctor --lab` and `run` give the same verdict, and the preflight prints one summary', async () => {
+    h = await createSimHarness();
+    const labs = join(h.dir, 'labs');
+    await mkdir(join(labs, 'huge-lab'), { recursive: true });
+    await writeFile(join(labs, 'huge-lab', 'lab.md'), HUGE_LAB);
+    const env = { ...h.env, KINDLAB_LABS_PATH: labs };
+    vi.stubEnv('KINDLAB_LABS_PATH', labs);
+
+    const doctor = await cli(['doctor', '--lab', 'huge-lab', '--json'], env);
+    const doc = JSON.parse(doctor.out) as { labs: Array<{ ready: boolean; findings: Array<{ id: string; status: string }> }>; summary: { notReady: string[] } };
+    expect(doc.summary.notReady).toEqual(['huge-lab']);
+    expect(doc.labs[0]?.findings.find((f) => f.id === 'docker.memory')?.status).toBe('fail');
+
+    const run = await cli(['run', 'huge-lab', '--yes'], env);
+    expect(run.code).toBe(3);
+    expect(run.err).toContain('this machine is not ready for lab "huge-lab"');
+    // One tally, in the error's first line; no second summary and no blank line inside the block.
+    expect(run.err.match(/\d+ ok, \d+ warnings?, \d+ failed/g)).toHaveLength(1);
+    const block = run.err.slice(run.err.indexOf('error:'));
+    expect(block.trimEnd().split('\n')).not.toContain('');
+    expect(h.calls('kind').filter((c) => c.argv[0] === 'create')).toEqual([]);
+  }, 60_000);
+
+  it('inotify limits are judged per lab (a three-node lab fails where one node only warns)', async () => {
+    h = await createSimHarness();
+    const r = await cli(['doctor', '--lab', 'canary-l4', '--json'], h.env);
+    const doc = JSON.parse(r.out) as { findings: Array<{ id: string }>; labs: Array<{ ready: boolean; findings: Array<{ id: string; status: string }> }> };
+    expect(doc.findings.filter((f) => f.id.startsWith('inotify'))).toEqual([]);
+    const inotify = doc.labs[0]?.findings.filter((f) => f.id.startsWith('inotify.')) ?? [];
+    expect(inotify.map((f) => f.id).sort()).toEqual(['inotify.max_user_instances', 'inotify.max_user_watches']);
+    // canary-l4 has three nodes: a limit below kind's recommendation blocks it, as it blocks start.
+    for (const f of inotify) expect(['ok', 'fail']).toContain(f.status);
+    if (inotify.some((f) => f.status === 'fail')) expect(doc.labs[0]?.ready).toBe(false);
   }, 60_000);
 });
 

@@ -48,6 +48,11 @@ describe('kindlab start (pseudo-terminal)', () => {
 
     pty = spawnInPty(args, { env, cwd: h.dir });
     let at = await pty.waitFor(/Step 1\/3: Deploy nginx/, { timeoutMs: 60_000 });
+    // On a terminal the lab comes up in one live line (phase, elapsed time, what it waits for);
+    // each finished phase stays as one line with its duration, and is announced once.
+    expect(pty.text()).toMatch(/Creating cluster kindlab-sample-nginx \(\d+(\.\d)?m?s\) · waiting for nodes of kindlab-sample-nginx to be Ready/);
+    expect(pty.text()).toMatch(/• Creating cluster kindlab-sample-nginx \(\d+(\.\d)?m?s\)\n/);
+    expect(pty.text().match(/• Preparing tools/g)).toHaveLength(1);
     at = await pty.waitFor(/Check my work/, { since: at });
 
     // 1. Check before doing anything: the rollout checkpoint fails and says what it expected.
@@ -85,9 +90,9 @@ describe('kindlab start (pseudo-terminal)', () => {
     at = await pty.waitFor(/Step 2\/3: Scale it out/, { since: at });
 
     // 6. While that session runs, a second `start` of the same lab is refused; `status` works.
-    const second = await createProcessRunner().run(process.execPath, [bin, 'start', 'sample-nginx', '--skip-doctor'], { env, cwd: h.dir });
-    expect(second.exitCode).toBe(2);
-    expect(second.stderr).toContain('already open in another kindlab session');
+    const second = spawnInPty([process.execPath, bin, 'start', 'sample-nginx', '--skip-doctor'], { env, cwd: h.dir });
+    expect(await second.exited()).toBe(2);
+    expect(second.text()).toContain('already open in another kindlab session');
     const status = await createProcessRunner().run(process.execPath, [bin, 'status', '--no-color'], { env, cwd: h.dir });
     expect(status.stdout).toMatch(/✓\s+1\. Deploy nginx/);
     expect(status.stdout).toMatch(/2\. Scale it out ← current/);

@@ -25,6 +25,11 @@ describe('kindlab run (simulated cluster)', { timeout: 120_000 }, () => {
     const r = await runKindlab(h, ['run', 'sample-nginx', '--yes', '--skip-doctor', '--report', report, '--junit', junit]);
     expect(r.stderr, r.stderr).toContain('passed');
     expect(r.exitCode).toBe(0);
+    // In a pipe the progress is plain lines: each phase, and what it waits for, once; no escape codes.
+    expect(r.stderr).toContain('• Creating cluster kindlab-sample-nginx\n• Waiting for nodes of kindlab-sample-nginx to be Ready\n');
+    expect(r.stderr.match(/Preparing tools/g)).toHaveLength(1);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stderr).not.toMatch(/\u001b\[/);
 
     const rep = JSON.parse(await readFile(report, 'utf8')) as RunReport;
     expect(rep.outcome).toBe('passed');

@@ -12,6 +12,8 @@ const ansiPattern = /\u001b\[[0-9;?]*[A-Za-z]|\u001b\][^\u0007]*\u0007|\u001b[=>
 export const stripAnsi = (s: string) => s.replace(ansiPattern, '').replace(/\r/g, '');
 
 export interface PtySession {
+  /** Process id of `script`, whose child is the program (the shell execs it). */
+  pid: number;
   /** Everything printed so far, without escape sequences. */
   text(): string;
   /** Resolves once the screen text after `since` matches; rejects with the screen on timeout. */
@@ -23,11 +25,12 @@ export interface PtySession {
   kill(): void;
 }
 
-export function spawnInPty(argv: string[], opts: { env: Record<string, string | undefined>; cwd?: string; columns?: number }): PtySession {
+export function spawnInPty(argv: string[], opts: { env: Record<string, string | undefined>; cwd?: string; columns?: number; rows?: number }): PtySession {
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const cols = opts.columns ?? 100;
+  const rows = opts.rows ?? 50;
   // stty sets a stable size so prompts do not wrap differently from run to run.
-  const child: ChildProcess = spawn('script', ['-qfec', `stty cols ${cols} rows 50; exec ${quoted}`, '/dev/null'], {
+  const child: ChildProcess = spawn('script', ['-qfec', `stty cols ${cols} rows ${rows}; exec ${quoted}`, '/dev/null'], {
     env: { ...opts.env, TERM: 'xterm-256color' },
     cwd: opts.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -37,6 +40,7 @@ export function spawnInPty(argv: string[], opts: { env: Record<string, string | 
   child.stderr?.on('data', (d: Buffer) => (raw += d.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return {
+    pid: child.pid ?? -1,
     text: () => stripAnsi(raw),
     mark: () => stripAnsi(raw).length,
     write: (data) => void child.stdin?.write(data),

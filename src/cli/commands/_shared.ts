@@ -2,10 +2,11 @@
 import { parseDuration } from '../../core/duration.js';
 import { KindlabError } from '../../core/errors.js';
 import type { Lab } from '../../model/lab.js';
-import { ProgressStore } from '../../engine/progress.js';
+import { ProgressStore, type Progress } from '../../engine/progress.js';
 import type { LabRuntime } from '../../engine/runtime.js';
 import { LabSession } from '../../engine/session.js';
-import type { ToolOverrides } from '../../platform/types.js';
+import { PINS } from '../../platform/tools/pins.js';
+import type { ProvisionedLab, ToolOverrides } from '../../platform/types.js';
 import type { Cli } from '../context.js';
 
 export const labOption = {
@@ -14,21 +15,26 @@ export const labOption = {
 
 export const jsonOption = { json: { type: 'boolean', description: 'Print JSON on stdout' } } as const;
 
+// pins.ts imports nothing, so the help text can show the real pins without loading the platform.
 export const versionOptions = {
-  istio: { type: 'string', description: 'Istio version to use instead of the pinned one', valueHint: '1.30.4' },
-  k8s: { type: 'string', description: 'Kubernetes version of the kind node image', valueHint: 'v1.34.11' },
-  kind: { type: 'string', description: 'kind version', valueHint: 'v0.33.0' },
-  kubectl: { type: 'string', description: 'kubectl version', valueHint: 'v1.35.8' },
-  helm: { type: 'string', description: 'helm version', valueHint: 'v3.19.0' },
+  istio: { type: 'string', description: `Istio release instead of the pinned ${PINS.istio}`, valueHint: 'version' },
+  k8s: {
+    type: 'string',
+    description: `Kubernetes version of the kind node image instead of the pinned ${PINS.defaultK8s} (one of ${PINS.nodeImages.map((n) => n.k8s).join(', ')})`,
+    valueHint: 'version',
+  },
+  kind: { type: 'string', description: `kind instead of the pinned ${PINS.kind}`, valueHint: 'version' },
+  kubectl: { type: 'string', description: 'kubectl instead of the one matching the node image (pinned: the same version as --k8s)', valueHint: 'version' },
+  helm: { type: 'string', description: `helm instead of the pinned ${PINS.helm}`, valueHint: 'version' },
   'registry-mirror': {
     type: 'string',
-    description: 'Pull images of a registry through a mirror (repeatable)',
-    valueHint: 'docker.io=https://mirror.example',
+    description: 'Pull the images of a registry through a mirror, e.g. docker.io=https://mirror.example (repeatable)',
+    valueHint: 'registry=url',
   },
   'load-balancer': {
     type: 'string',
-    description: 'What gives LoadBalancer Services an IP: cloud-provider-kind (default) or metallb (when the Docker socket cannot be shared)',
-    valueHint: 'metallb',
+    description: 'What gives LoadBalancer Services an IP: cloud-provider-kind (the default) or metallb (when the Docker socket cannot be shared)',
+    valueHint: 'name',
   },
   context: {
     type: 'string',
@@ -86,8 +92,11 @@ export async function targetLabId(cli: Cli, lab: unknown): Promise<string> {
   return current;
 }
 
-/** Opens the session of a lab that `start` already provisioned, without creating anything. */
-export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession> {
+/**
+ * A lab `start` provisioned, with its saved progress. A lab never started (or torn down since) is a
+ * usage error, found before anything is attached or downloaded.
+ */
+export async function startedLab(cli: Cli, labArg: unknown): Promise<{ lab: Lab; store: ProgressStore; progress: Progress }> {
   const id = await targetLabId(cli, labArg);
   const lab = await loadLab(id);
   const store = new ProgressStore(cli.labDir(id), { labId: id, steps: lab.steps.length });
@@ -95,10 +104,29 @@ export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession
   if (!progress || !progress.provisioned) {
     throw new KindlabError('usage', `lab "${id}" has not been started`, { fix: `Run \`kindlab start ${id}\` first.` });
   }
-  const [deps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
-  const env = await platform.attach(lab, { stateDir: cli.labDir(id), overrides: {} });
+  return { lab, store, progress };
+}
+
+/** Opens the session of a lab that `start` already provisioned, without creating anything. */
+export async function openSession(cli: Cli, labArg: unknown): Promise<LabSession> {
+  const { lab, store, progress } = await startedLab(cli, labArg);
+  const deps = await cli.engineDeps();
+  const env = await attachStarted(cli, lab, progress.context);
   const rt: LabRuntime = { lab, env, vars: {}, deps };
   return new LabSession(rt, store, progress);
+}
+
+/**
+ * The environment of a lab `start` brought up, from any terminal: the context the user named with
+ * --context (read again, as start does, never kindlab's clusters or tools), else the lab's own kind
+ * clusters.
+ */
+export async function attachStarted(cli: Cli, lab: Lab, context: string | undefined): Promise<ProvisionedLab> {
+  if (context) {
+    const [{ attachExplicitContext }, deps] = await Promise.all([import('../../platform/explicit-context.js'), cli.engineDeps()]);
+    return attachExplicitContext(context, cli.labDir(lab.meta.id), deps.runner, cli.env);
+  }
+  return (await cli.platform()).attach(lab, { stateDir: cli.labDir(lab.meta.id), overrides: {} });
 }
 
 export function durationArg(text: string, flag: string): number {

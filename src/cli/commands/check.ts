@@ -11,7 +11,7 @@ const command: Command = (cli) =>
       step: { type: 'positional', description: 'Step number or id', required: false },
       ...labOption,
       ...jsonOption,
-      wait: { type: 'string', description: 'How long each checkpoint may wait for the cluster to settle (default 10s)', valueHint: '10s' },
+      wait: { type: 'string', description: 'How long each checkpoint may wait for the cluster to settle (default 10s)', valueHint: 'duration' },
     },
     async run({ args }) {
       const session = await openSession(cli, args.lab);

@@ -4,9 +4,6 @@ import type { Command } from '../main.js';
 import { ansi } from '../terminal.js';
 import { jsonOption, loadLab, overridesFrom, versionOptions } from './_shared.js';
 
-/** Probes whose outcome depends on the lab (memory/CPUs, mapped ports, the tools it runs); the rest run once. */
-const perLabProbes = new Set(['docker.resources', 'ports', 'tools']);
-
 const command: Command = (cli) =>
   defineCommand({
     meta: { name: 'doctor', description: 'Check this machine for the labs: Docker, memory/CPUs, inotify, disk, ports, tools, registries, leftovers' },
@@ -23,7 +20,7 @@ const command: Command = (cli) =>
       helm: versionOptions.helm,
     },
     async run({ args, rawArgs }) {
-      const { runDoctor, defaultProbes, blockingFindings, doctorExitCode, renderFindings } = await import('../../platform/doctor/index.js');
+      const [{ blockingFindings, renderFindings }, { checkLabs }] = await Promise.all([import('../../platform/doctor/index.js'), import('../../platform/doctor/preflight.js')]);
       const { listLabs } = await import('../../lab/catalog.js');
       const ids = new Set<string>(args._);
       rawArgs.forEach((a, i) => {
@@ -36,23 +33,29 @@ const command: Command = (cli) =>
         const json = Boolean(args.json);
         return upstreamDoctor({ labIds: [...ids], overrides: overridesFrom(args), json, color: cli.term.color, env: cli.env, cacheDir: cli.paths.cache, out: (t) => cli.term.out(t), status: (m) => cli.status(m) });
       }
+      const labs = [];
+      for (const id of ids) labs.push(await loadLab(id));
       const deps = await cli.engineDeps();
-      const context = { runner: deps.runner, env: cli.env, paths: cli.paths };
+      // Without a lab named, memory and CPUs are judged against every lab's front matter `requires`.
+      const catalog = labs.length ? [] : (await listLabs()).map((l) => ({ id: l.id, requires: l.requires }));
+      const context = { runner: deps.runner, env: cli.env, paths: cli.paths, ...(catalog.length ? { labs: catalog } : {}) };
       const overrides = overridesFrom(args);
-      const general = await runDoctor({ context, overrides, probes: ids.size ? defaultProbes.filter((p) => !perLabProbes.has(p.id)) : defaultProbes });
-      const perLab: Array<{ lab: string; ready: boolean; offline: boolean; findings: typeof general }> = [];
+      // The same verdict per lab as the preflight of start (src/platform/doctor/preflight.ts).
+      const { machine: general, labs: verdicts } = await checkLabs(
+        // With its steps: the tools a lab needs follow its commands (labTools).
+        labs.map((l) => ({ ...l.meta, steps: l.steps })),
+        { context, overrides },
+      );
       const [{ offlineFinding }, { resolvePins }] = await Promise.all([import('../../offline/readiness.js'), import('../../platform/tools/versions.js')]);
       const offlineDeps = { runner: deps.runner, docker: cli.env.KINDLAB_DOCKER || 'docker', env: cli.env, cacheDir: cli.paths.cache, stateDir: cli.paths.state };
-      for (const id of ids) {
-        const lab = await loadLab(id);
-        const findings = await runDoctor({ lab: { ...lab.meta, steps: lab.steps }, context, overrides, probes: defaultProbes.filter((p) => perLabProbes.has(p.id)) });
+      const perLab: Array<{ lab: string; ready: boolean; offline: boolean; findings: typeof general }> = [];
+      for (const [i, lab] of labs.entries()) {
+        const verdict = verdicts[i] as (typeof verdicts)[number];
         // Offline readiness only informs (a warning at most): the lab can still start with a network.
         const offline = await offlineFinding(lab, resolvePins(overrides), offlineDeps);
-        findings.push(offline);
-        perLab.push({ lab: id, ready: blockingFindings([...general, ...findings]).length === 0, offline: offline.status === 'ok', findings });
+        perLab.push({ lab: lab.meta.id, ready: verdict.ready, offline: offline.status === 'ok', findings: [...verdict.lab, offline] });
       }
-      const exitCode = doctorExitCode([...general, ...perLab.flatMap((l) => l.findings)]);
-      const ready = exitCode === ExitCode.ok;
+      const ready = blockingFindings(general).length === 0 && perLab.every((l) => l.ready);
       if (args.json) {
         const summary = {
           canRun: perLab.filter((l) => l.ready).map((l) => l.lab),
@@ -76,7 +79,7 @@ const command: Command = (cli) =>
           );
         }
       }
-      return exitCode;
+      return ready ? ExitCode.ok : ExitCode.environment;
     },
   });
 export default command;

@@ -1,11 +1,12 @@
+import { existsSync } from 'node:fs';
 import { defineCommand } from 'citty';
 import { KindlabError } from '../../core/errors.js';
 import type { Command } from '../main.js';
-import { jsonOption } from './_shared.js';
+import { jsonOption, loadLab } from './_shared.js';
 
 const command: Command = (cli) =>
   defineCommand({
-    meta: { name: 'down', description: 'Delete the clusters and containers kindlab created for a lab (or --all), and nothing else' },
+    meta: { name: 'down', description: 'Delete the clusters and containers kindlab created for a lab (or --all), and nothing else: never a cluster you named with --context' },
     args: {
       lab: { type: 'positional', description: 'Lab id (default: the lab last started)', required: false },
       all: { type: 'boolean', description: 'Every lab kindlab created' },
@@ -14,6 +15,10 @@ const command: Command = (cli) =>
     async run({ args }) {
       const target = args.all ? 'all' : (args.lab ?? (await cli.currentLab()));
       if (!target) throw new KindlabError('usage', 'name a lab to tear down, or --all', { fix: 'Example: kindlab down canary-l4' });
+      // A typo must not read as "nothing to remove": an id that is no lab and has no state of its
+      // own is a usage error naming the nearest lab (a lab removed from the path since it was
+      // started still has its state directory, so it can still be torn down).
+      if (target !== 'all' && !existsSync(cli.labDir(target))) await loadLab(target);
       const platform = await cli.platform();
       const result = await platform.down(target, { status: (m) => cli.status(m) });
       if (args.json) cli.term.out(JSON.stringify(result, null, 2) + '\n');

@@ -11,7 +11,7 @@ const command: Command = (cli) =>
     args: {
       labs: { type: 'positional', description: 'Lab ids (or --all)', required: false },
       all: { type: 'boolean', description: 'Every lab' },
-      platforms: { type: 'string', description: 'Also fetch tools for these systems (attendees on other machines)', valueHint: 'darwin-arm64,linux-amd64' },
+      platforms: { type: 'string', description: 'Also fetch tools for these systems, e.g. darwin-arm64,linux-amd64 (attendees on other machines)', valueHint: 'os-arch,…' },
       ...jsonOption,
       istio: versionOptions.istio,
       k8s: versionOptions.k8s,

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { defineCommand } from 'citty';
 import { ExitCode, KindlabError } from '../../core/errors.js';
+import { PINS } from '../../platform/tools/pins.js';
 import type { RunEvent } from '../../engine/unattended.js';
 import type { Cli } from '../context.js';
 import type { Command } from '../main.js';
@@ -26,8 +27,8 @@ const command: Command = (cli) =>
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
       verbose: { type: 'boolean', description: "Show every command's output" },
       ...jsonOption,
-      istio: { ...versionOptions.istio, description: 'Istio version, or a comma-separated list for a version matrix', valueHint: '1.30.4,1.31.1' },
-      k8s: { ...versionOptions.k8s, description: 'Kubernetes version, or a comma-separated list for a version matrix', valueHint: 'v1.34.11,v1.35.8' },
+      istio: { ...versionOptions.istio, description: `${versionOptions.istio.description}, or a comma-separated list (e.g. 1.30.4,${PINS.istio}) for a version matrix`, valueHint: 'versions' },
+      k8s: { ...versionOptions.k8s, description: `${versionOptions.k8s.description}, or a comma-separated list for a version matrix`, valueHint: 'versions' },
       kind: versionOptions.kind,
       kubectl: versionOptions.kubectl,
       helm: versionOptions.helm,
@@ -45,7 +46,7 @@ const command: Command = (cli) =>
       if (args.until) (await import('../../engine/unattended.js')).stepIndexOf(lab, args.until);
 
       if (!args.yes) {
-        if (!cli.term.isTTY) throw new KindlabError('usage', 'repro creates clusters; it needs --yes when not in a terminal', { fix: `Run: kindlab repro ${args.lab} --yes` });
+        if (!cli.term.interactive) throw new KindlabError('usage', 'repro creates clusters; it needs --yes when not in a terminal', { fix: `Run: kindlab repro ${args.lab} --yes` });
         const prompter = await cli.prompter({ yes: false });
         if (!(await prompter.confirm(`Reproduce ${lab.meta.id} on new local kind clusters?`, true))) return ExitCode.ok;
       }
@@ -70,7 +71,7 @@ const command: Command = (cli) =>
         kindlabVersion: cli.version,
         command: ['kindlab', 'repro', ...rawArgs].join(' '),
         status: (m: string) => cli.status(m),
-        onEvent: (e: RunEvent) => showEvent(cli, e, Boolean(args.verbose)),
+        onEvent: (e: RunEvent) => showEvent(cli, e, cli.verbose || Boolean(args.verbose)),
       };
 
       const axes = [
@@ -97,6 +98,6 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
   if (e.type === 'step-start') cli.term.err(`\nStep ${e.index}: ${e.title}\n`);
   else if (e.type === 'command') cli.term.err(renderCommand(e.script, cli.term.color));
   else if (e.type === 'output' && verbose) cli.term.err(e.chunk);
-  else if (e.type === 'check') cli.term.err(renderCheckResult(e.result, cli.term.color));
+  else if (e.type === 'check') cli.term.err(renderCheckResult(e.result, cli.term.color, { forAuthor: true }));
 }
 export default command;

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, KindlabError } from '../../core/errors.js';
 import type { Command } from '../main.js';
 import { renderCommand, renderCommandFailure } from '../render.js';
 import { labOption, openSession, stepArg } from './_shared.js';
@@ -17,6 +17,11 @@ const command: Command = (cli) =>
       const index = stepArg(session, args.step) ?? session.progress.current;
       // On a cluster the user named with --context, undoing changes needs an explicit yes.
       if (session.progress.context) {
+        if (!args.yes && !cli.term.interactive) {
+          throw new KindlabError('usage', `resetting a step on your context "${session.progress.context}" needs a yes, and there is no terminal to ask in`, {
+            fix: `Run: kindlab reset ${index + 1} --yes`,
+          });
+        }
         const prompter = await cli.prompter({ yes: Boolean(args.yes) });
         if (!(await prompter.confirm(`Reset step ${index + 1} on your context "${session.progress.context}"? This runs its cleanup commands there.`))) return ExitCode.ok;
       }

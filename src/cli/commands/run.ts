@@ -24,7 +24,7 @@ const command: Command = (cli) =>
       report: { type: 'string', description: 'Write the JSON report to this file', valueHint: 'file' },
       junit: { type: 'string', description: 'Write JUnit XML to this file', valueHint: 'file' },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
-      'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout (fail fast when validating labs)", valueHint: '30s' },
+      'check-timeout': { type: 'string', description: "Cap every checkpoint's timeout, e.g. 30s (fail fast when validating labs)", valueHint: 'duration' },
       verbose: { type: 'boolean', description: "Show every command's output" },
       'self-test': { type: 'boolean', description: "Also run each step's checkpoints before its solution: each must fail there (unless marked holdsBefore)" },
       ...jsonOption,
@@ -36,7 +36,7 @@ const command: Command = (cli) =>
       const labs: Lab[] = [];
       for (const id of ids) labs.push(await loadLabForRun(id, args));
       if (!args.yes) {
-        if (!cli.term.isTTY) throw new KindlabError('usage', 'unattended runs need --yes when not in a terminal', { fix: `Run: kindlab run ${ids.join(' ')} --yes` });
+        if (!cli.term.interactive) throw new KindlabError('usage', 'unattended runs need --yes when not in a terminal', { fix: `Run: kindlab run ${ids.join(' ')} --yes` });
         const prompter = await cli.prompter({ yes: false });
         const what = args.context ? `on your context "${args.context}"` : 'on new local kind clusters';
         if (!(await prompter.confirm(`Run ${ids.join(', ')} ${what}?`, true))) return ExitCode.ok;
@@ -76,7 +76,7 @@ async function runOne(cli: Cli, lab: Lab, args: Record<string, unknown>, rawArgs
     keep: Boolean(args.keep),
     ...(typeof args.until === 'string' ? { until: args.until } : {}),
     kindlabVersion: cli.version,
-    onEvent: (e) => showEvent(cli, e, Boolean(args.verbose)),
+    onEvent: (e) => showEvent(cli, e, cli.verbose || Boolean(args.verbose)),
     ...(provisioned ? { provisioned } : {}),
   });
   if (args.keep) await cli.setCurrentLab(lab.meta.id);
@@ -97,7 +97,7 @@ function showEvent(cli: Cli, e: RunEvent, verbose: boolean): void {
       if (verbose) cli.term.err(e.chunk);
       break;
     case 'check':
-      cli.term.err(renderCheckResult(e.result, color));
+      cli.term.err(renderCheckResult(e.result, color, { forAuthor: true }));
       break;
     case 'check-before':
       cli.term.err(renderBeforeCheck(e.result, e.holdsBefore, color));

@@ -9,6 +9,7 @@ import { runBlocks } from '../../engine/steps.js';
 import type { ProvisionedLab } from '../../platform/types.js';
 import type { Command } from '../main.js';
 import { renderCheckResult, renderCommand, renderCommandFailure, renderStep } from '../render.js';
+import { exitOnSignals } from '../signals.js';
 import { ansi } from '../terminal.js';
 import { preflight } from './_preflight.js';
 import { durationArg, loadLabForRun, overridesFrom, versionOptions } from './_shared.js';
@@ -21,21 +22,28 @@ const command: Command = (cli) =>
       lab: { type: 'positional', description: 'Lab id (see kindlab list)', required: true },
       fresh: { type: 'boolean', description: "Start over from step 1: recreate the lab's clusters (saved progress is kept aside, not deleted)" },
       'skip-doctor': { type: 'boolean', description: 'Do not run the preflight checks first' },
-      'check-timeout': { type: 'string', description: 'How long "Check my work" waits for each checkpoint (default 10s)', valueHint: '10s' },
+      'check-timeout': { type: 'string', description: 'How long "Check my work" waits for each checkpoint (default 10s)', valueHint: 'duration' },
       'keep-on-failure': { type: 'boolean', description: 'Leave half-created clusters in place when provisioning fails (for debugging)' },
       ...versionOptions,
     },
     async run({ args, rawArgs }) {
       const lab = await loadLabForRun(args.lab, args);
       const id = lab.meta.id;
+      // The walk-through is a menu: without a person at a terminal the first prompt could never be
+      // answered (Node would end the process mid-prompt with exit 13).
+      if (!cli.term.interactive) {
+        const missing = [process.stdin.isTTY ? '' : 'stdin', cli.term.isTTY ? '' : 'stderr'].filter(Boolean).join(' and ');
+        throw new KindlabError('usage', `\`kindlab start\` walks you through the lab in a menu, so it needs a terminal (${missing} ${missing.includes(' and ') ? 'are' : 'is'} not one)`, {
+          fix: `To run the lab without a terminal (scripts, CI): kindlab run ${id} --yes (add --keep to keep the clusters).`,
+        });
+      }
       const stateDir = cli.labDir(id);
       const release = await acquireSessionLock(stateDir, id);
-      // Ctrl-C while a command runs: the progress file is written atomically, so stopping here is safe.
-      const onSigint = () => {
-        cli.term.err('\nInterrupted. Your progress is saved; run `kindlab start ' + id + '` to resume.\n');
-        void release().finally(() => process.exit(130));
-      };
-      process.once('SIGINT', onSigint);
+      // Interrupted or killed, while provisioning, at a prompt or while a command runs: the progress
+      // file is written atomically, so stopping is safe; exiting removes the lock (engine/lock.ts).
+      const stopSignals = exitOnSignals((signal) => {
+        if (signal !== 'SIGHUP') cli.term.err(`\nStopped (${signal}). Your progress is saved; run \`kindlab start ${id}\` to resume.\n`);
+      });
       try {
         const store = new ProgressStore(stateDir, { labId: id, steps: lab.steps.length });
         const [deps, platform] = await Promise.all([cli.engineDeps(), cli.platform()]);
@@ -91,7 +99,7 @@ const command: Command = (cli) =>
         }
         return ExitCode.ok;
       } finally {
-        process.removeListener('SIGINT', onSigint);
+        stopSignals();
         await release();
       }
     },

@@ -10,6 +10,11 @@ const command: Command = (cli) =>
     meta: { name: 'status', description: 'Show progress through a lab (default: the lab last started)' },
     args: { ...labOption, ...jsonOption },
     async run({ args }) {
+      // A script asking for JSON gets an answer it can parse even when nothing was started.
+      if (args.json && !args.lab && !(await cli.currentLab())) {
+        cli.term.out(JSON.stringify({ lab: null }) + '\n');
+        return 0;
+      }
       const id = await targetLabId(cli, args.lab);
       const lab = await loadLab(id);
       const progress = await new ProgressStore(cli.labDir(id), { labId: id, steps: lab.steps.length }).load();

@@ -42,7 +42,7 @@ export async function installGatewayApi(ctx: ClusterContext): Promise<void> {
     { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
     'the Gateway API CRDs to be established',
     (objs: KubeObject[]) => allNamedReady(GATEWAY_API_CORE_CRDS, crdEstablished)(objs),
-    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_GATEWAY, signal: ctx.signal },
+    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_GATEWAY, status: ctx.status, signal: ctx.signal },
   );
 }
 

@@ -108,6 +108,7 @@ export async function installIngressNginx(ctx: ClusterContext, settings: Ingress
     clock: ctx.clock,
     timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS,
     phase: PHASE_NGINX,
+    status: ctx.status,
     signal: ctx.signal,
     diagnose: () => podProblems(ctx.kube, INGRESS_NGINX_NAMESPACE),
   });

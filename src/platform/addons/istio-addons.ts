@@ -80,6 +80,7 @@ export async function installIstioAddons(ctx: ClusterContext, settings: IstioAdd
       clock: ctx.clock,
       timeoutMs: ctx.timeouts?.istioMs ?? 10 * 60_000,
       phase: PHASE,
+      status: ctx.status,
       signal: ctx.signal,
       diagnose: () => podProblems(ctx.kube, ISTIO_NAMESPACE),
     },

@@ -106,9 +106,10 @@ export function webhookHasCABundle(mwc: KubeObject): boolean {
   return hooks.length > 0 && hooks.every((h) => typeof h.clientConfig?.caBundle === 'string' && h.clientConfig.caBundle.length > 0);
 }
 
-export async function waitForIstio(kube: KubeClient, workloads: readonly Workload[], withWebhook: boolean, ctx: Pick<ClusterContext, 'clock' | 'signal' | 'timeouts'>): Promise<void> {
+export async function waitForIstio(kube: KubeClient, workloads: readonly Workload[], withWebhook: boolean, ctx: Pick<ClusterContext, 'clock' | 'signal' | 'timeouts'> & Partial<Pick<ClusterContext, 'status'>>): Promise<void> {
   const opts = {
     clock: ctx.clock,
+    ...(ctx.status ? { status: ctx.status } : {}),
     timeoutMs: ctx.timeouts?.istioMs ?? DEFAULT_ISTIO_TIMEOUT_MS,
     phase: PHASE,
     signal: ctx.signal,

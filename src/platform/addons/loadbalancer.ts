@@ -265,7 +265,7 @@ export async function installMetallb(ctx: ClusterContext, range: string): Promis
       { kind: 'Deployment', namespace: 'metallb-system', name: 'controller' },
       { kind: 'DaemonSet', namespace: 'metallb-system', name: 'speaker' },
     ],
-    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_METALLB, signal: ctx.signal },
+    { clock: ctx.clock, timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS, phase: PHASE_METALLB, status: ctx.status, signal: ctx.signal },
   );
   // The pool is validated by MetalLB's webhook, served by the controller; right after it turns
   // Available the webhook Service may still lack endpoints, so a few quick retries.

@@ -34,6 +34,7 @@ async function installMetricsServer(ctx: ClusterContext): Promise<void> {
     clock: ctx.clock,
     timeoutMs: ctx.timeouts?.addonMs ?? DEFAULT_ADDON_TIMEOUT_MS,
     phase: PHASE,
+    status: ctx.status,
     signal: ctx.signal,
     diagnose: async () => (await podProblems(ctx.kube, 'kube-system')).filter((l) => l.includes('metrics-server')),
   });

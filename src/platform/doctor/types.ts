@@ -34,6 +34,8 @@ export interface DoctorContext {
   /** The host CPU as Node names it (x64, arm64). */
   hostArch: string;
   lab?: LabRequirements;
+  /** Without `lab`: the labs to judge the machine against (their front matter `requires`). */
+  labs?: Array<Pick<FrontMatter, 'id' | 'requires'>>;
   pins: Pins;
   /** KindlabPaths: the state dir is where disk space is checked when Docker's root is not local. */
   paths: { state: string; cache: string };

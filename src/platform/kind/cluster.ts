@@ -182,6 +182,7 @@ async function provisionOne(
     clock: deps.clock,
     timeoutMs: deps.nodesReadyTimeoutMs ?? 5 * 60_000,
     phase: PHASE_CREATE,
+    status: deps.status,
     signal,
   });
   // kind cannot set node-role.kubernetes.io labels (the kubelet refuses them), so roles go on now,

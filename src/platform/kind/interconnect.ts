@@ -107,6 +107,7 @@ export async function connectPodNetworks(deps: InterconnectDeps, clusters: reado
         clock: deps.clock,
         timeoutMs: deps.timeoutMs ?? NODE_INFO_TIMEOUT_MS,
         phase: PHASE_INTERCONNECT,
+        status: deps.status,
         ...(deps.signal ? { signal: deps.signal } : {}),
       });
       const byName = new Map(nodes.map((n) => [n.metadata.name, nodeNetworkOf(n)]));

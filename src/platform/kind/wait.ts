@@ -16,6 +16,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Extra lines for the timeout error (pod states, events), gathered only when the wait fails. */
   diagnose?: () => Promise<string[]>;
+  /** Told what is being waited for as the wait begins, so the learner sees it (the CLI's live status). */
+  status?: (message: string) => void;
 }
 
 export interface Progress {
@@ -100,6 +102,7 @@ export function waitFor(
     }
 
     if (opts.signal?.aborted) return onAbort();
+    opts.status?.(`Waiting for ${what}`);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     opts.clock.sleep(opts.timeoutMs, timers.signal).then(async () => {
       if (settled) return;

@@ -8,6 +8,6 @@
 export { DEFAULT_SOURCES, TOOLS, type DownloadSources } from './catalog.js';
 export { downloadVerified, type DownloadOptions, type DownloadRequest, type DownloadResult } from './download.js';
 export { hostPlatform, type HostPlatform } from './host.js';
-export { barProgress, defaultProgress, lineProgress, silentProgress, type ProgressSink, type ProgressTask } from './progress.js';
+export { lineProgress, silentProgress, type ProgressSink, type ProgressTask } from './progress.js';
 export { ensureTools, pathWithTools, type EnsureToolsOptions, type EnsuredTools, type ToolOrigin } from './resolve.js';
 export { knownK8sVersions, pinWarnings, resolvePins, toolVersion, TOOL_NAMES, type Pins, type ToolName } from './versions.js';

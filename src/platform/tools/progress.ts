@@ -1,10 +1,8 @@
 /**
- * Download progress. Downloads report to a ProgressSink; the CLI picks the sink: bars (cli-progress)
- * when stderr is a terminal, a few plain percentage lines otherwise (CI logs, pipes), nothing in
- * tests unless a test wants to see the events.
+ * Download progress. Downloads report to a ProgressSink; the CLI picks the sink: bars in its live
+ * status block when stderr is a terminal (src/cli/live-status.ts), a few plain percentage lines
+ * otherwise (CI logs, pipes), nothing in tests unless a test wants to see the events.
  */
-import cliProgress from 'cli-progress';
-
 export interface ProgressTask {
   /** Bytes received since the last call. */
   advance(bytes: number): void;
@@ -45,46 +43,4 @@ export function lineProgress(write: (line: string) => void, stepPercent = 25): P
       };
     },
   };
-}
-
-/** One bar per running download, all in one block (downloads run in parallel). */
-export function barProgress(stream: NodeJS.WritableStream = process.stderr): ProgressSink {
-  let multi: cliProgress.MultiBar | undefined;
-  let running = 0;
-  return {
-    start(label, total) {
-      multi ??= new cliProgress.MultiBar(
-        {
-          stream: stream as NodeJS.WritableStream & { isTTY?: boolean },
-          format: ' {bar} {percentage}% | {label} {done}/{size} MB',
-          hideCursor: true,
-          clearOnComplete: false,
-          autopadding: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      running++;
-      let received = 0;
-      const size = total ? mb(total) : '?';
-      const bar = multi.create(total ?? 1, 0, { label, done: '0.0', size });
-      return {
-        advance(bytes) {
-          received += bytes;
-          bar.update(total ? received : 0, { done: mb(received) });
-        },
-        finish(ok) {
-          bar.update(total && ok ? total : received, { done: mb(received), label: ok ? label : `${label} (failed)` });
-          bar.stop();
-          if (--running === 0) {
-            multi?.stop();
-            multi = undefined;
-          }
-        },
-      };
-    },
-  };
-}
-
-export function defaultProgress(opts: { isTTY: boolean; write: (line: string) => void; stream?: NodeJS.WritableStream }): ProgressSink {
-  return opts.isTTY ? barProgress(opts.stream) : lineProgress(opts.write);
 }

@@ -59,9 +59,25 @@ describe('resources probe', () => {
     expect(cpu?.fix).toMatch(/processors=12.*wslconfig/);
   });
 
-  it('uses the single-cluster Istio baseline without a lab', async () => {
+  it('without a lab, says which labs fit, from their front matter `requires`', async () => {
+    const labs = [
+      { id: 'small', requires: { memoryGiB: 3, cpus: 2 } },
+      { id: 'istio', requires: { memoryGiB: 8, cpus: 4 } },
+      { id: 'multi', requires: { memoryGiB: 12, cpus: 4 } },
+    ];
+    const [mem, cpu] = await resourcesProbe.run(fakeContext('docker-desktop-4gib', { labs }));
+    expect(mem).toMatchObject({ status: 'warn', message: 'Docker has 3.8 GiB of memory; the labs need 3–12 GiB: enough for 1 of 3; not for istio (8 GiB), multi (12 GiB)' });
+    expect(mem?.fix).toContain('at least 12 GiB');
+    expect(cpu?.message).toMatch(/^Docker has \d+ CPUs; the labs need 2–4: enough for/);
+    const [none] = await resourcesProbe.run(fakeContext('docker-desktop-4gib', { labs: labs.slice(1) }));
+    expect(none?.status).toBe('fail');
+    const [all] = await resourcesProbe.run(fakeContext('linux-16gib', { labs }));
+    expect(all).toMatchObject({ status: 'ok', message: 'Docker has 15.5 GiB of memory; the labs need 3–12 GiB: enough for 3 of 3' });
+  });
+
+  it('without a lab or labs to compare with, skips instead of inventing a requirement', async () => {
     const [mem] = await resourcesProbe.run(fakeContext('docker-desktop-4gib'));
-    expect(mem).toMatchObject({ status: 'fail', message: 'Docker has 3.8 GiB of memory; a single-cluster Istio lab needs 6 GiB' });
+    expect(mem).toMatchObject({ status: 'skip' });
   });
 
   it('skips when Docker is unreachable', async () => {

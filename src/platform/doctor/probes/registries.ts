@@ -12,8 +12,9 @@ export const REGISTRIES = [
   { id: 'gcr.io', url: 'https://gcr.io/v2/', why: 'Istio release images (gcr.io/istio-release)' },
 ] as const;
 
-const MIRROR_FIX =
-  'If this network blocks or throttles registries, start the lab with --registry-mirror (e.g. --registry-mirror docker.io=https://mirror.example) or use an offline bundle.';
+/** The fix names the registry that failed: a docker.io mirror does nothing for registry.k8s.io. */
+const mirrorFix = (registry: string) =>
+  `If this network blocks or throttles ${registry}, start the lab with --registry-mirror ${registry}=<mirror URL> or use an offline bundle (kindlab prefetch, bundle, import).`;
 
 export const registriesProbe: Probe = {
   id: 'registries',
@@ -28,14 +29,14 @@ export const registriesProbe: Probe = {
           const res = await ctx.fetch(r.url, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(ctx.networkTimeoutMs) });
           const ms = Date.now() - started;
           if (res.status >= 500) {
-            return { id, title, status: 'warn', message: `${r.url} answered HTTP ${res.status} (${r.why})`, fix: MIRROR_FIX };
+            return { id, title, status: 'warn', message: `${r.url} answered HTTP ${res.status} (${r.why})`, fix: mirrorFix(r.id) };
           }
           return { id, title, status: 'ok', message: `HTTP ${res.status} in ${ms} ms` };
         } catch (err) {
           const e = err as Error & { cause?: { code?: string; message?: string } };
           const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
           const why = timedOut ? `no answer within ${formatDuration(ctx.networkTimeoutMs)}` : (e.cause?.code ?? e.cause?.message ?? e.message);
-          return { id, title, status: 'warn', message: `${r.url}: ${why} (needed for ${r.why})`, fix: MIRROR_FIX };
+          return { id, title, status: 'warn', message: `${r.url}: ${why} (needed for ${r.why})`, fix: mirrorFix(r.id) };
         }
       }),
     );

@@ -6,6 +6,8 @@
  * time. https: URLs take `tls` ({ca, cert, key, insecure}) from the kubeconfig, as kubectl does.
  *
  *   const { status, ok, text } = await httpRequest('http://127.0.0.1:8080/x', { method: 'POST', headers, body });
+ *
+ * `timeoutMs` gives up on a server that accepts but does not answer (rejects with code ETIMEDOUT).
  */
 import { Buffer } from 'node:buffer';
 import { connect, isIP } from 'node:net';
@@ -55,7 +57,7 @@ async function open(url, tls) {
   return { socket, event: 'secureConnect' };
 }
 
-export async function httpRequest(target, { method = 'GET', headers = {}, body, tls } = {}) {
+export async function httpRequest(target, { method = 'GET', headers = {}, body, tls, timeoutMs } = {}) {
   const url = new URL(target);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw Object.assign(new Error(`unsupported URL ${target}`), { code: 'EPROTO' });
   const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
@@ -77,6 +79,12 @@ export async function httpRequest(target, { method = 'GET', headers = {}, body, 
     });
     socket.on('data', (c) => chunks.push(c));
     socket.on('error', reject);
+    if (timeoutMs) {
+      socket.setTimeout(timeoutMs, () => {
+        socket.destroy();
+        reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+      });
+    }
     socket.on('end', () => {
       try {
         resolve(parseResponse(Buffer.concat(chunks)));

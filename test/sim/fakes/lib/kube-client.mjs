@@ -68,6 +68,8 @@ export class Kube {
     this.resources = cached?.resources;
     this.byGroupVersion = new Map(Object.entries(cached?.groupVersions ?? {}));
     this.fromCache = cached !== undefined;
+    /** --request-timeout: how long one request may take (unset: no limit, as kubectl's default 0). */
+    this.requestTimeoutMs = access.requestTimeoutMs;
   }
 
   /** Forgets cached discovery (a name was not found in it). Returns false when it was fresh already. */
@@ -97,9 +99,17 @@ export class Kube {
           ...(body !== undefined ? { 'content-type': contentType ?? 'application/json' } : {}),
         },
         ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+        ...(this.requestTimeoutMs ? { timeoutMs: this.requestTimeoutMs } : {}),
       });
     } catch (e) {
-      throw new ApiError({ reason: 'ServiceUnavailable', message: `The connection to the server ${url.host} was refused - did you specify the right host or port? (${e.code ?? e.cause?.code ?? e.message})`, code: 503 }, 503);
+      const code = e.code ?? e.cause?.code;
+      // What kubectl prints: its client timeout, or the dial error.
+      if (code === 'ETIMEDOUT' || e.name === 'TimeoutError') {
+        const err = new Error('Unable to connect to the server: net/http: request canceled (Client.Timeout exceeded while awaiting headers)');
+        err.kubectl = true;
+        throw err;
+      }
+      throw new ApiError({ reason: 'ServiceUnavailable', message: `The connection to the server ${url.host} was refused - did you specify the right host or port? (${code ?? e.message})`, code: 503 }, 503);
     }
     const raw = res.text;
     if (!res.ok) {
