@@ -80,8 +80,9 @@ export async function runIstioLab(lab: string, opts: IstioLabRunOptions = {}): P
     clock: labClock(clockFile),
   });
   await fastSleep(h, clockFile);
-  // A forgotten port-forward ends by itself after a minute.
-  h.env.KINDLAB_FAKE_PORT_FORWARD_MS = '60000';
+  // A forgotten port-forward ends by itself after five minutes (dispose() kills the ones a run leaves).
+  // Shorter lifetimes ended them on the wall clock while a loaded machine was still in the step using them.
+  h.env.KINDLAB_FAKE_PORT_FORWARD_MS = '300000';
   const reportPath = join(h.dir, 'report.json');
   const args = ['run', lab, '--yes', '--skip-doctor', '--report', reportPath, '--check-timeout', opts.checkTimeout ?? '30s', ...(opts.until ? ['--until', opts.until] : [])];
   const labsPath = opts.variant ? await writeLabVariant(h.dir, lab, opts.variant) : undefined;

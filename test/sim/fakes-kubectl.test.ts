@@ -168,9 +168,9 @@ spec:
     expect(switched.stdout).toBe('Switched to context "one".\none\n');
   });
 
-  it('records commands it does not simulate and succeeds', async () => {
+  it('records commands it does not simulate and fails them (exit 64), never pretending success', async () => {
     const r = await sh(`kubectl ${KC()} top pods`);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(64);
     expect(r.stderr).toContain('fake kubectl: not simulated:');
     expect(h.calls('kubectl').at(-1)?.argv).toEqual(['--kubeconfig', join(h.dir, 'kc'), '--context', 'kind-k', 'top', 'pods']);
   });

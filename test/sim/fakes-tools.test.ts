@@ -24,6 +24,23 @@ describe('fake istioctl, docker, helm and cloud-provider-kind', () => {
     expect((await sh(`kind create cluster --name mesh --kubeconfig ${join(h.dir, 'kc-i')}`)).code).toBe(0);
   });
 
+  it('fails loudly (exit 64, "not simulated") on a command no fake simulates, never exits 0', async () => {
+    for (const cmd of ['kubectl certificate approve x', 'kind export logs', 'docker buildx ls', 'helm repo index .', 'helm plugin list', 'istioctl bug-report']) {
+      const r = await sh(cmd);
+      expect({ cmd, code: r.code }).toEqual({ cmd, code: 64 });
+      expect(r.stderr).toContain('not simulated');
+    }
+  });
+
+  it('docker cp goes through the container (fails when the copy cannot be made, never pretends)', async () => {
+    await writeFile(join(h.dir, 'note.txt'), 'copied\n');
+    // This harness models no filesystem in the node (the lab runs install one): the copy is refused.
+    const into = await sh(`docker cp ${join(h.dir, 'note.txt')} mesh-control-plane:/etc/kindlab/note.txt`);
+    expect(into.code).not.toBe(0);
+    expect((await sh(`docker cp ${join(h.dir, 'missing')} mesh-control-plane:/tmp/x`)).stderr).toContain('no such file or directory');
+    expect((await sh(`docker cp ${join(h.dir, 'note.txt')} nosuch:/tmp/x`)).stderr).toContain('No such container: nosuch');
+  });
+
   it('installs the profile control plane and reports versions', async () => {
     expect(JSON.parse((await sh('istioctl version --remote=false -o json')).stdout)).toMatchObject({ clientVersion: { version: '1.31.1' } });
     const install = await sh(`istioctl install ${KC()} --skip-confirmation --set profile=default`);

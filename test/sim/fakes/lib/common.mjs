@@ -55,6 +55,12 @@ export function err(text) {
 }
 
 /** Prints to stderr and exits; flushes first so piped output is not lost. */
+/**
+ * Exit status of a fake asked for something it does not simulate (64, EX_USAGE): never 0, so a lab
+ * or test that depends on an unsimulated command fails where it happens instead of passing blind.
+ */
+export const NOT_SIMULATED = 64;
+
 export function die(message, code = 1) {
   err(message);
   process.exitCode = code;
